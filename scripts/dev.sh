@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The newcomer's first command: puts Node 24 on PATH (installing it into a cache if needed), installs the
+# locked dependencies, builds, and runs `parmana dev` (extra arguments are passed to it).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+source scripts/lib/node.sh
+parmana_use_node
+parmana_ensure_deps "$root"
+npx tsc -p tsconfig.build.json
+
+if ! node bin/parmana.js help | grep -Eq '^  dev '; then
+  # Foundation stage: the governance server (and with it `parmana dev`) is not in this build yet.
+  echo "This build has no governance server yet, so there is no 'parmana dev' to run; the CLI it has:"
+  node bin/parmana.js help
+  exit 0
+fi
+exec node bin/parmana.js dev "$@"

@@ -1,0 +1,1 @@
+export { runCli, packageVersion, ExitCode, type CliIo } from "./main.ts";

@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Shared by test/infra/{up,down,env}: where things live, ports, and small helpers.
+# Builds and downloads are cached in PARMANA_INFRA_CACHE (kept between runs); running services keep their
+# data, pid files and logs in PARMANA_INFRA_RUN (thrown away by `down`).
+
+set -euo pipefail
+
+INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export PARMANA_INFRA_CACHE="${PARMANA_INFRA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parmana-test-infra}"
+# Under /tmp, not $HOME: when run as root, Postgres runs as the `postgres` user and must reach its data dir.
+export PARMANA_INFRA_RUN="${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}"
+
+# Non-default ports on loopback only, so a developer's own services are never touched.
+PG_PORT="${PARMANA_TEST_PG_PORT:-55432}"
+REDIS_PORT="${PARMANA_TEST_REDIS_PORT:-56379}"
+KAFKA_PORT="${PARMANA_TEST_KAFKA_PORT:-59092}"
+KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
+
+ALL_SERVICES=(postgres redis kafka)
+
+log() { printf '[infra] %s\n' "$*" >&2; }
+die() {
+  printf '[infra] error: %s\n' "$*" >&2
+  exit 1
+}
+
+now_ms() { date +%s%3N; }
+
+# Prints how long since $1 (from now_ms), e.g. "2.4s".
+elapsed() { awk -v ms="$(($(now_ms) - $1))" 'BEGIN { printf "%.1fs", ms / 1000 }'; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
+wait_until() {
+  local seconds=$1 what=$2
+  shift 2
+  local deadline=$(($(date +%s) + seconds))
+  until "$@"; do
+    if (($(date +%s) >= deadline)); then
+      return 1
+    fi
+    sleep 0.2
+  done
+  log "$what"
+}
+
+pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid PIDFILE NAME: TERM, then KILL after 20 s; waits until the process is gone.
+stop_pid() {
+  local pidfile=$1 name=$2 pid
+  pid_alive "$pidfile" || return 0
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  log "$name did not stop in 20 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+APT_UPDATED=0
+# ensure_packages COMMAND PACKAGE...: installs Debian packages when COMMAND is missing.
+ensure_packages() {
+  local probe=$1
+  shift
+  if [[ -x $probe ]] || command -v "$probe" >/dev/null 2>&1; then
+    return 0
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    die "$probe is missing; install the Debian packages: $* (as root: apt-get install -y $*)"
+  fi
+  local started
+  started=$(now_ms)
+  if ((APT_UPDATED == 0)); then
+    log "apt-get update"
+    apt-get update -qq >"$PARMANA_INFRA_CACHE/apt.log" 2>&1 || die "apt-get update failed; see $PARMANA_INFRA_CACHE/apt.log"
+    APT_UPDATED=1
+  fi
+  log "installing Debian packages: $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$PARMANA_INFRA_CACHE/apt.log" 2>&1 ||
+    die "apt-get install $* failed; see $PARMANA_INFRA_CACHE/apt.log"
+  log "installed $* in $(elapsed "$started")"
+}
+
+# write_service_json NAME JSON: what the tests read to find a running service.
+write_service_json() {
+  printf '%s\n' "$2" >"$PARMANA_INFRA_RUN/$1.json.tmp"
+  mv "$PARMANA_INFRA_RUN/$1.json.tmp" "$PARMANA_INFRA_RUN/$1.json"
+}
+
+mkdir -p "$PARMANA_INFRA_CACHE" "$PARMANA_INFRA_RUN"
+chmod 755 "$PARMANA_INFRA_RUN"

@@ -1,0 +1,92 @@
+// How the integration tests find the real services that test/infra/up started, and how a failure to reach
+// one is reported: always naming the service, its address and its log, so that a stopped service reads as
+// exactly that and never as a skip or a bare ECONNREFUSED.
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import { AssertionError } from "node:assert";
+
+export interface PostgresService {
+  readonly name: "Postgres";
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly log: string;
+}
+
+export interface RedisService {
+  readonly name: "Redis";
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly log: string;
+}
+
+export interface KafkaService {
+  readonly name: "Kafka";
+  readonly brokers: readonly string[];
+  readonly log: string;
+}
+
+export type Service = PostgresService | RedisService | KafkaService;
+
+const displayNames = { postgres: "Postgres", redis: "Redis", kafka: "Kafka" } as const;
+type ServiceKey = keyof typeof displayNames;
+
+export function infraRunDir(): string {
+  return process.env["PARMANA_INFRA_RUN"] ?? `/tmp/parmana-test-infra-${String(userInfo().uid)}`;
+}
+
+function readDescription(key: ServiceKey): Record<string, unknown> {
+  const file = join(infraRunDir(), `${key}.json`);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new Error(
+      `${displayNames[key]} is not running for the tests (no ${file}); start it with: test/infra/up ${key}`,
+    );
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+export function postgresService(): PostgresService {
+  return { name: "Postgres", ...(readDescription("postgres") as Omit<PostgresService, "name">) };
+}
+
+export function redisService(): RedisService {
+  return { name: "Redis", ...(readDescription("redis") as Omit<RedisService, "name">) };
+}
+
+export function kafkaService(): KafkaService {
+  return { name: "Kafka", ...(readDescription("kafka") as Omit<KafkaService, "name">) };
+}
+
+export function serviceAddress(service: Service): string {
+  return "brokers" in service ? service.brokers.join(",") : `${service.host}:${String(service.port)}`;
+}
+
+/** An error from talking to a real service, with the service named in its message. */
+export class ServiceUnavailableError extends Error {
+  constructor(service: Service, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message || cause.name : String(cause);
+    super(
+      `${service.name} at ${serviceAddress(service)} failed: ${reason} ` +
+        `(is it running? test/infra/up; its log: ${service.log})`,
+      { cause },
+    );
+    this.name = "ServiceUnavailableError";
+  }
+}
+
+/**
+ * Runs `work` against `service`; any error other than a failed assertion is rethrown naming the service.
+ */
+export async function usingService<T>(service: Service, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AssertionError || error instanceof ServiceUnavailableError) throw error;
+    throw new ServiceUnavailableError(service, error);
+  }
+}
