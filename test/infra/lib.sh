@@ -16,7 +16,7 @@ REDIS_PORT="${PARMANA_TEST_REDIS_PORT:-56379}"
 KAFKA_PORT="${PARMANA_TEST_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 
-ALL_SERVICES=(postgres redis kafka)
+ALL_SERVICES=(postgres redis kafka k8s)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() {

@@ -28,9 +28,21 @@ export interface KafkaService {
   readonly log: string;
 }
 
-export type Service = PostgresService | RedisService | KafkaService;
+export interface KubernetesService {
+  readonly name: "Kubernetes";
+  /** Admin kubeconfig (client certificate in system:masters). */
+  readonly kubeconfig: string;
+  readonly server: string;
+  /** Where helm, promtool, kwok and the control plane's binaries are. */
+  readonly bin: string;
+  readonly log: string;
+  /** Folder holding every control-plane component's log. */
+  readonly logs: string;
+}
 
-const displayNames = { postgres: "Postgres", redis: "Redis", kafka: "Kafka" } as const;
+export type Service = PostgresService | RedisService | KafkaService | KubernetesService;
+
+const displayNames = { postgres: "Postgres", redis: "Redis", kafka: "Kafka", k8s: "Kubernetes" } as const;
 type ServiceKey = keyof typeof displayNames;
 
 export function infraRunDir(): string {
@@ -62,8 +74,19 @@ export function kafkaService(): KafkaService {
   return { name: "Kafka", ...(readDescription("kafka") as Omit<KafkaService, "name">) };
 }
 
+export function kubernetesService(): KubernetesService {
+  return { name: "Kubernetes", ...(readDescription("k8s") as Omit<KubernetesService, "name">) };
+}
+
 export function serviceAddress(service: Service): string {
-  return "brokers" in service ? service.brokers.join(",") : `${service.host}:${String(service.port)}`;
+  switch (service.name) {
+    case "Kafka":
+      return service.brokers.join(",");
+    case "Kubernetes":
+      return service.server;
+    default:
+      return `${service.host}:${String(service.port)}`;
+  }
 }
 
 /** An error from talking to a real service, with the service named in its message. */
