@@ -27,6 +27,10 @@ export default tseslint.config(
       "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
       // @kubernetes/client-node models are classes that its API accepts as plain object literals.
       "@typescript-eslint/no-unsafe-class-instance-assignment": "off",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       complexity: ["error", 15],
       "max-depth": ["error", 4],
       eqeqeq: ["error", "always"],

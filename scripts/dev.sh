@@ -5,8 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
-parmana_use_node
-parmana_ensure_deps "$root"
+parmana_prepare_checkout "$root"
 npx tsc -p tsconfig.build.json
 
 if ! node bin/parmana.js help | grep -Eq '^  dev '; then

@@ -6,8 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source scripts/lib/node.sh
-parmana_use_node
-parmana_ensure_deps "$root"
+parmana_prepare_checkout "$root"
 
 tier="${1:-all}"
 shift || true

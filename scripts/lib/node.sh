@@ -57,3 +57,8 @@ parmana_ensure_deps() {
     (cd "$root" && npm ci --no-audit --no-fund) >&2
   fi
 }
+
+# The prologue of every project script: Node on PATH, dependencies installed.
+parmana_prepare_checkout() {
+  parmana_use_node && parmana_ensure_deps "$1"
+}

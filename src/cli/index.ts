@@ -1,1 +1,2 @@
-export { runCli, packageVersion, ExitCode, type CliIo } from "./main.ts";
+export { runCli, packageVersion } from "./main.ts";
+export { ExitCode, UsageError, type CliIo } from "./io.ts";

@@ -1,24 +1,33 @@
-// The `parmana` command: parses arguments and hands off to the command that was asked for.
+// The `parmana` command: parses the command word and hands the rest to that command. Commands share the
+// verification and signing code with the server and the operator; nothing is reimplemented here.
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-/** Exit codes shared by every command: 0 ok, 1 a check failed, 2 usage or input error. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+import { keysCommand, KEYS_USAGE } from "./commands/keys.ts";
+import { policyCommand, POLICY_USAGE } from "./commands/policy.ts";
+import { verifyCommand, VERIFY_USAGE } from "./commands/verify.ts";
+import { ExitCode, UsageError, type CliIo } from "./io.ts";
 
 const USAGE = `Usage: parmana <command> [options]
 
-Commands available in this build:
-  help             show this help
-  version          print the version
+Commands:
+  keys generate      create an Ed25519 signing key pair
+  policy compile     check a policy (POL-xxx errors with file, JSON path and fix)
+  policy build       compile, write the bundle manifest with the next revision, and sign it
+  policy sign        add a signature to a built bundle (multi-signature trust)
+  verify bundle      verify a bundle against trusted keys
+  verify attestation verify a decision attestation offline
+  version            print the version
+  help [command]     show help
 
-Options:
-  -h, --help       show this help
-  -v, --version    print the version`;
+Exit codes: 0 ok, 1 verification or compilation failed, 2 usage or input error.`;
+
+const commands: Record<
+  string,
+  { run: (args: readonly string[], io: CliIo) => Promise<number>; usage: string }
+> = {
+  keys: { run: keysCommand, usage: KEYS_USAGE },
+  policy: { run: policyCommand, usage: POLICY_USAGE },
+  verify: { run: verifyCommand, usage: VERIFY_USAGE },
+};
 
 export function packageVersion(): string {
   const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -27,30 +36,46 @@ export function packageVersion(): string {
   return manifest.version;
 }
 
-export function runCli(argv: readonly string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: { help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } },
-    });
-  } catch (error) {
-    io.err(`parmana: ${error instanceof Error ? error.message : String(error)}`);
-    io.err("Run 'parmana --help' for usage.");
-    return ExitCode.usage;
-  }
-  const [command] = parsed.positionals;
-  if (parsed.values.version === true || command === "version") {
+function isUsageError(error: unknown): error is Error {
+  // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof UsageError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"));
+}
+
+/** Answers --version and help; returns undefined when `word` names a command to run. */
+function answerMeta(word: string | undefined, rest: readonly string[], io: CliIo): number | undefined {
+  if (word === "--version" || word === "-v" || word === "version") {
     io.out(packageVersion());
     return ExitCode.ok;
   }
-  if (parsed.values.help === true || command === undefined || command === "help") {
-    io.out(USAGE);
+  if (word === undefined || word === "help" || word === "--help" || word === "-h") {
+    const topic = word === "help" && rest[0] !== undefined ? commands[rest[0]] : undefined;
+    io.out(topic ? topic.usage : USAGE);
     return ExitCode.ok;
   }
-  io.err(`parmana: unknown command '${command}'`);
-  io.err("Run 'parmana --help' for the commands in this build.");
-  return ExitCode.usage;
+  return undefined;
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [word, ...rest] = argv;
+  const answered = answerMeta(word, rest, io);
+  if (answered !== undefined || word === undefined) return answered ?? ExitCode.ok;
+  const command = Object.hasOwn(commands, word) ? commands[word] : undefined;
+  if (!command) {
+    io.err(`parmana: unknown command '${word}'`);
+    io.err("Run 'parmana --help' for the commands.");
+    return ExitCode.usage;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.usage);
+    return ExitCode.ok;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (!isUsageError(error)) throw error;
+    io.err(`parmana ${word}: ${error.message}`);
+    io.err(`Run 'parmana help ${word}' for usage.`);
+    return ExitCode.usage;
+  }
 }

@@ -2,29 +2,41 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ExitCode, packageVersion, runCli } from "../../../src/cli/index.ts";
 
-function run(argv: string[]): { code: number; out: string[]; err: string[] } {
+async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
 }
 
-test("cli: --version prints the package version and exits 0", () => {
-  const result = run(["--version"]);
+test("cli: --version prints the package version and exits 0", async () => {
+  const result = await run(["--version"]);
   assert.equal(result.code, ExitCode.ok);
   assert.deepEqual(result.out, [packageVersion()]);
   assert.match(packageVersion(), /^\d+\.\d+\.\d+/);
 });
 
-test("cli: an unknown command is a usage error (exit 2) that says what to run", () => {
-  const result = run(["frobnicate"]);
+test("cli: an unknown command is a usage error (exit 2) that says what to run", async () => {
+  const result = await run(["frobnicate"]);
   assert.equal(result.code, ExitCode.usage);
   assert.match(result.err.join("\n"), /unknown command 'frobnicate'/);
   assert.match(result.err.join("\n"), /parmana --help/);
 });
 
-test("cli: an unknown option is a usage error, not a crash", () => {
-  const result = run(["--no-such-flag"]);
-  assert.equal(result.code, ExitCode.usage);
-  assert.match(result.err.join("\n"), /no-such-flag/);
+test("cli: an unknown option or a missing argument is a usage error, not a crash", async () => {
+  const unknown = await run(["verify", "bundle", "x", "--no-such-flag"]);
+  assert.equal(unknown.code, ExitCode.usage);
+  assert.match(unknown.err.join("\n"), /no-such-flag/);
+  const missing = await run(["verify", "bundle", "x"]);
+  assert.equal(missing.code, ExitCode.usage);
+  assert.match(missing.err.join("\n"), /--trusted-keys DIR/);
+  const noKey = await run(["policy", "build", "x"]);
+  assert.equal(noKey.code, ExitCode.usage);
+  assert.match(noKey.err.join("\n"), /--key FILE/);
+});
+
+test("cli: help for a command prints its usage", async () => {
+  const result = await run(["help", "verify"]);
+  assert.equal(result.code, ExitCode.ok);
+  assert.match(result.out.join("\n"), /parmana verify bundle DIR --trusted-keys KEYDIR/);
 });

@@ -1,0 +1,14 @@
+// Pure cryptographic core: canonical JSON, hashes, Ed25519 keys and domain-separated signatures. No I/O.
+export { canonicalize, canonicalBytes, CanonicalizationError, type JsonValue } from "./canonical.ts";
+export { sha256Hex, sha256Tagged, canonicalHash, parseSha256, sameHash, HASH_PREFIX } from "./hash.ts";
+export {
+  parsePublicKey,
+  parseSigningKey,
+  generateSigningKeyPair,
+  keyIdOf,
+  KeyError,
+  type PublicKey,
+  type SigningKey,
+  type GeneratedKeyPair,
+} from "./keys.ts";
+export { SigningDomain, signingMessage, signPayload, verifyPayload, verifyMessage } from "./signing.ts";

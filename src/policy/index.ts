@@ -1,0 +1,31 @@
+// The policy language: compiler checks (POL-xxx), signal validation (VAL-xxx) and a pure evaluator.
+export {
+  SUPPORTED_SCHEMA_VERSIONS,
+  COMPARISON_OPERATORS,
+  type Policy,
+  type Rule,
+  type Condition,
+  type LeafCondition,
+  type Outcome,
+  type SignalDeclaration,
+  type SignalType,
+  type SignalValue,
+  type Signals,
+} from "./types.ts";
+export {
+  PolicyErrorCode,
+  SignalErrorCode,
+  formatDiagnostic,
+  type PolicyDiagnostic,
+  type SignalError,
+} from "./diagnostics.ts";
+export {
+  compilePolicy,
+  compilePolicyText,
+  type CompiledPolicy,
+  type CompiledRule,
+  type CompileOptions,
+  type CompileResult,
+} from "./compile.ts";
+export { validateSignals, type SignalsResult } from "./signals.ts";
+export { evaluatePolicy, type Evaluation } from "./evaluate.ts";
