@@ -1,2 +1,3 @@
-export { runCli, packageVersion } from "./main.ts";
+export { runCli } from "./main.ts";
+export { packageVersion } from "../version.ts";
 export { ExitCode, UsageError, type CliIo } from "./io.ts";

@@ -1,14 +1,19 @@
 // The `parmana` command: parses the command word and hands the rest to that command. Commands share the
 // verification and signing code with the server and the operator; nothing is reimplemented here.
-import { readFileSync } from "node:fs";
+import { packageVersion } from "../version.ts";
 import { keysCommand, KEYS_USAGE } from "./commands/keys.ts";
 import { policyCommand, POLICY_USAGE } from "./commands/policy.ts";
 import { verifyCommand, VERIFY_USAGE } from "./commands/verify.ts";
+import { devCommand, DEV_USAGE, serverCommand, SERVER_USAGE } from "./commands/server.ts";
+import { auditCommand, AUDIT_USAGE } from "./commands/audit.ts";
 import { ExitCode, UsageError, type CliIo } from "./io.ts";
 
 const USAGE = `Usage: parmana <command> [options]
 
 Commands:
+  dev                run the governance server on embedded defaults (try it out)
+  server             run the governance server (production configuration from the environment)
+  audit verify-chain check the security-event hash chain in the audit database
   keys generate      create an Ed25519 signing key pair
   policy compile     check a policy (POL-xxx errors with file, JSON path and fix)
   policy build       compile, write the bundle manifest with the next revision, and sign it
@@ -27,14 +32,10 @@ const commands: Record<
   keys: { run: keysCommand, usage: KEYS_USAGE },
   policy: { run: policyCommand, usage: POLICY_USAGE },
   verify: { run: verifyCommand, usage: VERIFY_USAGE },
+  server: { run: serverCommand, usage: SERVER_USAGE },
+  dev: { run: devCommand, usage: DEV_USAGE },
+  audit: { run: auditCommand, usage: AUDIT_USAGE },
 };
-
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return manifest.version;
-}
 
 function isUsageError(error: unknown): error is Error {
   // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.

@@ -1,0 +1,141 @@
+// Numbered, versioned schema migrations, applied once each, in order, under a transaction-scoped advisory
+// lock so that several replicas starting together apply each exactly once.
+import type { SqlClient } from "./sql.ts";
+
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const MIGRATION_LOCK = 7_271_001;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "audit tables",
+    sql: `
+create table audit_decisions (
+  id bigserial primary key,
+  execution_id text not null unique,
+  policy_id text not null,
+  policy_version text not null,
+  bundle_hash text not null,
+  bundle_revision integer not null,
+  action text not null,
+  rule_id text not null,
+  requires_override boolean not null,
+  reason text not null,
+  execution_state text not null,
+  execution_fingerprint text not null,
+  signals_hash text not null,
+  signer_key_id text not null,
+  api_key_id text,
+  request_id text,
+  attestation jsonb not null,
+  issued_at timestamptz not null,
+  created_at timestamptz not null default now()
+);
+create index audit_decisions_issued on audit_decisions (issued_at desc, id desc);
+create index audit_decisions_policy on audit_decisions (policy_id, issued_at desc);
+
+create table audit_overrides (
+  id bigserial primary key,
+  execution_id text not null unique references audit_decisions (execution_id),
+  approved boolean not null,
+  approved_by text not null,
+  approver_role text not null,
+  reason text not null,
+  record jsonb not null,
+  api_key_id text,
+  decided_at timestamptz not null
+);
+
+create table audit_verifications (
+  id bigserial primary key,
+  execution_id text,
+  valid boolean not null,
+  checks jsonb not null,
+  signer_key_id text,
+  api_key_id text,
+  request_id text,
+  verified_at timestamptz not null default now()
+);
+create index audit_verifications_execution on audit_verifications (execution_id, verified_at desc);
+
+create table audit_security_events (
+  id bigserial primary key,
+  event_id uuid not null unique,
+  event_type text not null,
+  severity text not null check (severity in ('low', 'medium', 'high', 'critical')),
+  occurred_at timestamptz not null,
+  occurrences integer not null check (occurrences >= 1),
+  client_ip text,
+  user_agent text,
+  method text,
+  path text,
+  api_key_id text,
+  execution_id text,
+  execution_fingerprint text,
+  policy_id text,
+  policy_version text,
+  request_id text,
+  details jsonb not null default '{}',
+  prev_hash text not null,
+  row_hash text not null
+);
+create index audit_security_events_time on audit_security_events (occurred_at);
+create index audit_security_events_type on audit_security_events (event_type, occurred_at);
+
+-- Append-only whatever the role: the chain makes an edit detectable, this makes it refused.
+create function audit_security_events_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception 'audit_security_events is append-only';
+end $$;
+create trigger audit_security_events_append_only before update or delete or truncate on audit_security_events
+  for each statement execute function audit_security_events_append_only();
+
+create table audit_api_access (
+  id bigserial primary key,
+  request_id text,
+  api_key_id text,
+  method text not null,
+  path text not null,
+  status integer not null,
+  duration_ms double precision not null,
+  at timestamptz not null
+);
+create index audit_api_access_at on audit_api_access (at);
+
+create table security_event_outbox (
+  id bigserial primary key,
+  event_id uuid not null unique,
+  envelope jsonb not null,
+  created_at timestamptz not null default now()
+);
+`,
+  },
+];
+
+/** Applies the migrations this database lacks; returns the versions applied now. */
+export async function migrate(db: SqlClient): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const applied = new Set(
+      (await tx.query<{ version: number }>("select version from schema_migrations")).map((r) => r.version),
+    );
+    const done: number[] = [];
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      await tx.exec(migration.sql);
+      await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
+      done.push(migration.version);
+    }
+    return done;
+  });
+}

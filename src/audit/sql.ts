@@ -1,0 +1,115 @@
+// The one database interface the audit store needs, over node-postgres (production) and PGlite (the embedded
+// default: real Postgres compiled to WebAssembly, in process). The SQL is the same for both.
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+
+export interface SqlExecutor {
+  query<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a script of several statements, without parameters. */
+  exec(text: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it rejects. */
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The audit database could not be reached or failed a statement. */
+export class AuditUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "AuditUnavailableError";
+  }
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new AuditUnavailableError("audit database failed", { cause: error });
+  }
+}
+
+export interface PostgresOptions {
+  readonly connectionString: string;
+  readonly maxConnections?: number;
+  readonly statementTimeoutMs?: number;
+}
+
+export function connectPostgres(options: PostgresOptions): SqlClient {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 20,
+    connectionTimeoutMillis: 3_000,
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
+    query_timeout: (options.statementTimeoutMs ?? 10_000) + 1_000,
+  });
+  // An idle connection that dies emits 'error' on the pool; the next query reports it instead.
+  pool.on("error", () => undefined);
+  const run = async <T>(
+    client: pg.Pool | pg.PoolClient,
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> => (await client.query(text, params as unknown[] | undefined)).rows as T[];
+  return {
+    kind: "postgres",
+    query: (text, params) => guarded(() => run(pool, text, params)),
+    exec: (text) =>
+      guarded(async () => {
+        await pool.query(text);
+      }),
+    transaction: <T>(work: (tx: SqlExecutor) => Promise<T>) =>
+      guarded(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query("begin");
+          const result = await work({
+            query: (text, params) => run(client, text, params),
+            exec: async (text) => {
+              await client.query(text);
+            },
+          });
+          await client.query("commit");
+          return result;
+        } catch (error) {
+          await client.query("rollback").catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      }),
+    close: () => pool.end(),
+  };
+}
+
+/** PGlite in memory, or persisted in `dataDir`. */
+export async function openPglite(dataDir?: string): Promise<SqlClient> {
+  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  const run = async <T>(
+    target: Pick<PGlite, "query">,
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<T[]> => (await target.query<T>(text, params as unknown[] | undefined)).rows;
+  return {
+    kind: "pglite",
+    query: (text, params) => guarded(() => run(db, text, params)),
+    exec: (text) =>
+      guarded(async () => {
+        await db.exec(text);
+      }),
+    transaction: (work) =>
+      guarded(() =>
+        db.transaction((tx) =>
+          work({
+            query: (text, params) => run(tx, text, params),
+            exec: async (text) => {
+              await tx.exec(text);
+            },
+          }),
+        ),
+      ),
+    close: () => db.close(),
+  };
+}

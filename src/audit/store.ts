@@ -1,0 +1,422 @@
+// The audit store: decisions, verifications, overrides, API access and the hash-chained, append-only
+// security events (each written together with its outbox row, in one transaction).
+import type { Attestation } from "../attest/index.ts";
+import type { SecurityEvent } from "../events/index.ts";
+import { GENESIS_HASH, rowHash, type ChainBreak, type ChainedEventRow } from "./chain.ts";
+import type { SqlClient, SqlExecutor } from "./sql.ts";
+
+const CHAIN_LOCK = 7_271_002;
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const iso = (column: string): string => `to_char(${column} at time zone 'UTC', ${ISO})`;
+
+export interface DecisionRecord {
+  readonly attestation: Attestation;
+  readonly apiKeyId: string | null;
+  readonly requestId: string | null;
+}
+
+export interface VerificationRecord {
+  readonly executionId: string | null;
+  readonly valid: boolean;
+  readonly checks: Record<string, boolean>;
+  readonly signerKeyId: string | null;
+  readonly apiKeyId: string | null;
+  readonly requestId: string | null;
+}
+
+export interface ApiAccessRecord {
+  readonly requestId: string;
+  readonly apiKeyId: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly durationMs: number;
+  readonly at: Date;
+}
+
+export interface SecuritySummaryRow {
+  readonly event_type: string;
+  readonly severity: string;
+  /** A string, for compatibility with existing clients. */
+  readonly event_count: string;
+  readonly first_occurrence: string;
+  readonly last_occurrence: string;
+}
+
+export interface TimeRange {
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface EventFilter extends TimeRange {
+  readonly type?: string | undefined;
+  readonly severity?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface DecisionFilter extends TimeRange {
+  readonly policyId?: string | undefined;
+  readonly decision?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface StoredEvent extends ChainedEventRow {
+  readonly id: string;
+  readonly prev_hash: string;
+  readonly row_hash: string;
+}
+
+export interface DecisionSummary {
+  readonly executionId: string;
+  readonly policyId: string;
+  readonly policyVersion: string;
+  readonly decision: string;
+  readonly ruleId: string;
+  readonly executionState: string;
+  readonly requiresOverride: boolean;
+  readonly issuedAt: string;
+}
+
+export interface AuditStats {
+  readonly decisions: number;
+  readonly decisionsToday: number;
+  readonly verificationsValid: number;
+  readonly verificationsInvalid: number;
+  readonly securityEvents: number;
+  readonly apiCalls: number;
+}
+
+/** Cursors are opaque to clients: the last row id, base64url. */
+function encodeCursor(id: string): string {
+  return Buffer.from(id).toString("base64url");
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, "base64url").toString("utf8");
+  return /^[1-9]\d{0,18}$/.test(id) ? id : undefined;
+}
+
+function page<T extends { id: string }, U>(rows: readonly T[], limit: number, map: (row: T) => U): Page<U> {
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: more && last ? encodeCursor(last.id) : null };
+}
+
+const EVENT_COLUMNS = `id::text as id, event_id::text as event_id, event_type, severity, ${iso("occurred_at")} as occurred_at,
+  occurrences, client_ip, user_agent, method, path, api_key_id, execution_id, execution_fingerprint, policy_id,
+  policy_version, request_id, details, prev_hash, row_hash`;
+
+export class AuditStore {
+  readonly #db: SqlClient;
+
+  constructor(db: SqlClient) {
+    this.#db = db;
+  }
+
+  get kind(): SqlClient["kind"] {
+    return this.#db.kind;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#db.query("select 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async recordDecision({ attestation: a, apiKeyId, requestId }: DecisionRecord): Promise<void> {
+    await this.#db.query(
+      `insert into audit_decisions (execution_id, policy_id, policy_version, bundle_hash, bundle_revision, action, rule_id,
+        requires_override, reason, execution_state, execution_fingerprint, signals_hash, signer_key_id, api_key_id,
+        request_id, attestation, issued_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      [
+        a.executionId,
+        a.policyId,
+        a.policyVersion,
+        a.bundleHash,
+        a.bundleRevision,
+        a.decision.action,
+        a.decision.ruleId,
+        a.decision.requires_override,
+        a.decision.reason,
+        a.execution_state,
+        a.execution_fingerprint,
+        a.signalsHash,
+        a.signerKeyId,
+        apiKeyId,
+        requestId,
+        JSON.stringify(a),
+        a.issuedAt,
+      ],
+    );
+  }
+
+  async recordOverride(input: {
+    executionId: string;
+    approved: boolean;
+    approvedBy: string;
+    approverRole: string;
+    reason: string;
+    record: unknown;
+    apiKeyId: string | null;
+    decidedAt: Date;
+  }): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `insert into audit_overrides (execution_id, approved, approved_by, approver_role, reason, record, api_key_id, decided_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          input.executionId,
+          input.approved,
+          input.approvedBy,
+          input.approverRole,
+          input.reason,
+          JSON.stringify(input.record),
+          input.apiKeyId,
+          input.decidedAt,
+        ],
+      );
+      await tx.query("update audit_decisions set execution_state = $2 where execution_id = $1", [
+        input.executionId,
+        input.approved ? "overridden_approved" : "overridden_rejected",
+      ]);
+    });
+  }
+
+  async recordVerification(v: VerificationRecord): Promise<void> {
+    await this.#db.query(
+      `insert into audit_verifications (execution_id, valid, checks, signer_key_id, api_key_id, request_id)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [v.executionId, v.valid, JSON.stringify(v.checks), v.signerKeyId, v.apiKeyId, v.requestId],
+    );
+  }
+
+  async recordApiAccess(records: readonly ApiAccessRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const values: unknown[] = [];
+    const rows = records.map((r, i) => {
+      values.push(r.requestId, r.apiKeyId, r.method, r.path, r.status, r.durationMs, r.at);
+      const b = i * 7;
+      return `($${String(b + 1)}, $${String(b + 2)}, $${String(b + 3)}, $${String(b + 4)}, $${String(b + 5)}, $${String(b + 6)}, $${String(b + 7)})`;
+    });
+    await this.#db.query(
+      `insert into audit_api_access (request_id, api_key_id, method, path, status, duration_ms, at) values ${rows.join(", ")}`,
+      values,
+    );
+  }
+
+  /**
+   * Appends security events to the chain and the outbox in one transaction. Idempotent by event_id: an event
+   * already stored (a retry after a lost commit acknowledgement) is skipped, never chained twice.
+   */
+  async appendSecurityEvents(events: readonly SecurityEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.#db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock($1)", [CHAIN_LOCK]);
+      const stored = await tx.query<{ event_id: string }>(
+        "select event_id::text as event_id from audit_security_events where event_id = any($1::uuid[])",
+        [events.map((e) => e.event_id)],
+      );
+      const skip = new Set(stored.map((r) => r.event_id));
+      const fresh = events.filter((e) => !skip.has(e.event_id));
+      if (fresh.length === 0) return;
+      const [last] = await tx.query<{ row_hash: string }>(
+        "select row_hash from audit_security_events order by id desc limit 1",
+      );
+      let prev = last?.row_hash ?? GENESIS_HASH;
+      for (const event of fresh) prev = await this.#appendOne(tx, event, prev);
+    });
+  }
+
+  async #appendOne(tx: SqlExecutor, e: SecurityEvent, prev: string): Promise<string> {
+    const row: ChainedEventRow = {
+      event_id: e.event_id,
+      event_type: e.event_type,
+      severity: e.severity,
+      occurred_at: e.occurred_at,
+      occurrences: e.occurrences,
+      client_ip: e.actor.client_ip,
+      user_agent: e.actor.user_agent,
+      method: e.request.method,
+      path: e.request.path,
+      api_key_id: e.actor.api_key_id,
+      execution_id: e.execution.execution_id,
+      execution_fingerprint: e.execution.execution_fingerprint,
+      policy_id: e.policy.policy_id,
+      policy_version: e.policy.policy_version,
+      request_id: e.request.request_id,
+      details: e.details,
+    };
+    const hash = rowHash(prev, row);
+    await tx.query(
+      `insert into audit_security_events (event_id, event_type, severity, occurred_at, occurrences, client_ip, user_agent,
+        method, path, api_key_id, execution_id, execution_fingerprint, policy_id, policy_version, request_id, details,
+        prev_hash, row_hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        row.event_id,
+        row.event_type,
+        row.severity,
+        row.occurred_at,
+        row.occurrences,
+        row.client_ip,
+        row.user_agent,
+        row.method,
+        row.path,
+        row.api_key_id,
+        row.execution_id,
+        row.execution_fingerprint,
+        row.policy_id,
+        row.policy_version,
+        row.request_id,
+        JSON.stringify(row.details),
+        prev,
+        hash,
+      ],
+    );
+    await tx.query("insert into security_event_outbox (event_id, envelope) values ($1, $2)", [
+      e.event_id,
+      JSON.stringify(e),
+    ]);
+    return hash;
+  }
+
+  async securitySummary(range: TimeRange & { limit: number }): Promise<SecuritySummaryRow[]> {
+    return this.#db.query<SecuritySummaryRow>(
+      `select event_type, severity, sum(occurrences)::text as event_count,
+              ${iso("min(occurred_at)")} as first_occurrence, ${iso("max(occurred_at)")} as last_occurrence
+       from audit_security_events
+       where ($1::timestamptz is null or occurred_at >= $1) and ($2::timestamptz is null or occurred_at <= $2)
+       group by event_type, severity
+       order by sum(occurrences) desc, event_type, severity
+       limit $3`,
+      [range.from ?? null, range.to ?? null, range.limit],
+    );
+  }
+
+  async securityEvents(filter: EventFilter): Promise<Page<StoredEvent>> {
+    const rows = await this.#db.query<StoredEvent>(
+      `select ${EVENT_COLUMNS} from audit_security_events
+       where ($1::timestamptz is null or occurred_at >= $1) and ($2::timestamptz is null or occurred_at <= $2)
+         and ($3::text is null or event_type = $3) and ($4::text is null or severity = $4)
+         and ($5::bigint is null or id < $5)
+       order by id desc limit $6`,
+      [
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.type ?? null,
+        filter.severity ?? null,
+        decodeCursor(filter.cursor) ?? null,
+        filter.limit + 1,
+      ],
+    );
+    return page(rows, filter.limit, (row) => row);
+  }
+
+  async decisions(filter: DecisionFilter): Promise<Page<DecisionSummary>> {
+    const rows = await this.#db.query<DecisionSummary & { id: string }>(
+      `select id::text as id, execution_id as "executionId", policy_id as "policyId", policy_version as "policyVersion",
+              action as decision, rule_id as "ruleId", execution_state as "executionState",
+              requires_override as "requiresOverride", ${iso("issued_at")} as "issuedAt"
+       from audit_decisions
+       where ($1::timestamptz is null or issued_at >= $1) and ($2::timestamptz is null or issued_at <= $2)
+         and ($3::text is null or policy_id = $3) and ($4::text is null or action = $4)
+         and ($5::bigint is null or id < $5)
+       order by id desc limit $6`,
+      [
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.policyId ?? null,
+        filter.decision ?? null,
+        decodeCursor(filter.cursor) ?? null,
+        filter.limit + 1,
+      ],
+    );
+    return page(rows, filter.limit, ({ id: _id, ...rest }) => rest);
+  }
+
+  async decision(executionId: string): Promise<(DecisionSummary & { attestation: Attestation }) | undefined> {
+    const [row] = await this.#db.query<DecisionSummary & { attestation: Attestation | string }>(
+      `select execution_id as "executionId", policy_id as "policyId", policy_version as "policyVersion",
+              action as decision, rule_id as "ruleId", execution_state as "executionState",
+              requires_override as "requiresOverride", ${iso("issued_at")} as "issuedAt", attestation
+       from audit_decisions where execution_id = $1`,
+      [executionId],
+    );
+    if (!row) return undefined;
+    const attestation =
+      typeof row.attestation === "string" ? (JSON.parse(row.attestation) as Attestation) : row.attestation;
+    return { ...row, attestation };
+  }
+
+  async verifications(
+    executionId: string,
+  ): Promise<{ valid: boolean; checks: unknown; signerKeyId: string | null; verifiedAt: string }[]> {
+    return this.#db.query(
+      `select valid, checks, signer_key_id as "signerKeyId", ${iso("verified_at")} as "verifiedAt"
+       from audit_verifications where execution_id = $1 order by verified_at desc, id desc limit 1000`,
+      [executionId],
+    );
+  }
+
+  async stats(): Promise<AuditStats> {
+    const [row] = await this.#db.query<Record<keyof AuditStats, string>>(
+      `select (select count(*) from audit_decisions)::text as decisions,
+              (select count(*) from audit_decisions where issued_at >= date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')::text as "decisionsToday",
+              (select count(*) from audit_verifications where valid)::text as "verificationsValid",
+              (select count(*) from audit_verifications where not valid)::text as "verificationsInvalid",
+              (select coalesce(sum(occurrences), 0) from audit_security_events)::text as "securityEvents",
+              (select count(*) from audit_api_access)::text as "apiCalls"`,
+    );
+    const n = (v: string | undefined): number => Number(v ?? 0);
+    return {
+      decisions: n(row?.decisions),
+      decisionsToday: n(row?.decisionsToday),
+      verificationsValid: n(row?.verificationsValid),
+      verificationsInvalid: n(row?.verificationsInvalid),
+      securityEvents: n(row?.securityEvents),
+      apiCalls: n(row?.apiCalls),
+    };
+  }
+
+  /** Recomputes the chain from the first row; returns the first break, or undefined when intact. */
+  async verifyChain(
+    onProgress?: (checked: number) => void,
+  ): Promise<{ checked: number; broken?: ChainBreak }> {
+    let prev = GENESIS_HASH;
+    let after = "0";
+    let checked = 0;
+    for (;;) {
+      const rows = await this.#db.query<StoredEvent>(
+        `select ${EVENT_COLUMNS} from audit_security_events where id > $1::bigint order by id limit 1000`,
+        [after],
+      );
+      for (const row of rows) {
+        if (row.prev_hash !== prev)
+          return { checked, broken: { id: row.id, eventId: row.event_id, reason: "prev_hash" } };
+        const details = typeof row.details === "string" ? (JSON.parse(row.details) as unknown) : row.details;
+        if (rowHash(prev, { ...row, details }) !== row.row_hash) {
+          return { checked, broken: { id: row.id, eventId: row.event_id, reason: "row_hash" } };
+        }
+        prev = row.row_hash;
+        checked += 1;
+      }
+      onProgress?.(checked);
+      const last = rows.at(-1);
+      if (!last) return { checked };
+      after = last.id;
+    }
+  }
+}

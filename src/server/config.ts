@@ -1,0 +1,148 @@
+// Server configuration: read once at start from the environment (and optionally a JSON config file whose
+// keys are the same variable names), validated, and passed down typed. A bad value stops the process with a
+// message naming the variable.
+import { readFileSync } from "node:fs";
+
+export interface RateLimits {
+  readonly execute: number;
+  readonly verify: number;
+  readonly audit: number;
+  readonly health: number;
+  /** Raise rate_limit_exceeded for 429s on routes other than /execute too. */
+  readonly eventsOnAllRoutes: boolean;
+}
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dashboardPort: number;
+  readonly metricsPort: number;
+  readonly redisUrl: string | undefined;
+  readonly auditDatabaseUrl: string | undefined;
+  readonly apiKeysFile: string | undefined;
+  readonly policiesRoot: string | undefined;
+  readonly trustedKeysDir: string | undefined;
+  readonly signingKeyPath: string | undefined;
+  readonly signingKeyPem: string | undefined;
+  readonly auditRequired: boolean;
+  readonly rateLimits: RateLimits;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  readonly shutdownGraceMs: number;
+  readonly production: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+function integer(source: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = source[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} must be a whole number from ${String(min)} to ${String(max)}`,
+    );
+  }
+  return value;
+}
+
+function boolean(source: Source, name: string, fallback: boolean): boolean {
+  const raw = source[name]?.toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["true", "1", "yes"].includes(raw)) return true;
+  if (["false", "0", "no"].includes(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(source[name])} must be true or false`);
+}
+
+function text(source: Source, name: string): string | undefined {
+  const raw = source[name];
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+function url(source: Source, name: string, schemes: readonly string[]): string | undefined {
+  const raw = text(source, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!schemes.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${schemes.join(" or ")} (got ${parsed.protocol})`);
+  }
+  return raw;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Reads a JSON config file of `{"VARIABLE": "value"}`; the environment wins over the file. */
+export function configSource(env: Source, configFile?: string): Source {
+  if (configFile === undefined) return env;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(configFile, "utf8"));
+  } catch (error) {
+    throw new ConfigError(
+      `config file ${configFile} is not readable JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc))
+    throw new ConfigError(`config file ${configFile} must hold a JSON object`);
+  const fromFile = Object.fromEntries(
+    Object.entries(doc).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  return { ...fromFile, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
+}
+
+export function loadServerConfig(source: Source): ServerConfig {
+  const production = source["NODE_ENV"] === "production";
+  const logLevel = (text(source, "LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL=${JSON.stringify(logLevel)} must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return {
+    host: text(source, "HOST") ?? "0.0.0.0",
+    port: integer(source, "PORT", 3000, 0, 65535),
+    dashboardPort: integer(source, "DASHBOARD_PORT", 8081, 0, 65535),
+    metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
+    redisUrl: url(source, "REDIS_URL", ["redis:", "rediss:"]),
+    auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),
+    apiKeysFile: text(source, "PARMANA_API_KEYS_FILE"),
+    policiesRoot: text(source, "PARMANA_POLICIES_ROOT"),
+    trustedKeysDir: text(source, "PARMANA_TRUSTED_KEYS_DIR"),
+    signingKeyPath: text(source, "PARMANA_SIGNING_PRIVATE_KEY_PATH"),
+    signingKeyPem: text(source, "PARMANA_SIGNING_PRIVATE_KEY"),
+    auditRequired: boolean(source, "PARMANA_AUDIT_REQUIRED", true),
+    rateLimits: {
+      execute: integer(source, "PARMANA_RATE_LIMIT_EXECUTE", 100, 1, 1_000_000),
+      verify: integer(source, "PARMANA_RATE_LIMIT_VERIFY", 200, 1, 1_000_000),
+      audit: integer(source, "PARMANA_RATE_LIMIT_AUDIT", 60, 1, 1_000_000),
+      health: integer(source, "PARMANA_RATE_LIMIT_HEALTH", 300, 1, 1_000_000),
+      eventsOnAllRoutes: boolean(source, "PARMANA_RATE_LIMIT_EVENTS_ALL_ROUTES", true),
+    },
+    logLevel: logLevel as ServerConfig["logLevel"],
+    shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    production,
+  };
+}
+
+/** What `parmana server` cannot run without; each missing piece is named. */
+export function missingForProduction(config: ServerConfig): string[] {
+  const missing: string[] = [];
+  if (!config.redisUrl) missing.push("REDIS_URL (the replay store)");
+  if (!config.apiKeysFile) missing.push("PARMANA_API_KEYS_FILE (API keys)");
+  if (!config.signingKeyPath && !config.signingKeyPem)
+    missing.push("PARMANA_SIGNING_PRIVATE_KEY_PATH or PARMANA_SIGNING_PRIVATE_KEY");
+  if (!config.policiesRoot) missing.push("PARMANA_POLICIES_ROOT (signed policy bundles)");
+  if (!config.trustedKeysDir) missing.push("PARMANA_TRUSTED_KEYS_DIR (keys trusted to sign bundles)");
+  if (config.auditRequired && !config.auditDatabaseUrl)
+    missing.push("AUDIT_DATABASE_URL (PARMANA_AUDIT_REQUIRED is true)");
+  return missing;
+}

@@ -1,0 +1,54 @@
+// What the routes work with: built once at start (see start.ts) and passed to buildApp.
+import type { Redis } from "ioredis";
+import type { SigningKey } from "../crypto/index.ts";
+import type { ReplayStore } from "../replay/index.ts";
+import type { AuditStore } from "../audit/index.ts";
+import type { SecurityEventBus } from "../events/index.ts";
+import type { ApiKey, ApiKeyRing, Scope } from "./api-keys.ts";
+import type { BundleRegistry } from "./bundle-registry.ts";
+import type { ServerConfig } from "./config.ts";
+import type { ServerMetrics } from "./metrics.ts";
+import type { RuntimeIdentity } from "./runtime.ts";
+import type { ApiAccessLog } from "./access-log.ts";
+
+export interface ServerContext {
+  readonly config: ServerConfig;
+  readonly bundles: BundleRegistry;
+  readonly replay: ReplayStore;
+  readonly audit: AuditStore | undefined;
+  readonly events: SecurityEventBus;
+  readonly keys: ApiKeyRing;
+  readonly signer: SigningKey;
+  readonly runtime: RuntimeIdentity;
+  readonly metrics: ServerMetrics;
+  /** Shared rate-limit counters; without it limits are per process (dev only). */
+  readonly redis: Redis | undefined;
+  readonly accessLog: ApiAccessLog | undefined;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated API key, when the request carried a valid one. */
+    apiKey: ApiKey | undefined;
+    /** Why authentication failed, when it did. */
+    authProblem: "missing" | "malformed" | "unknown" | undefined;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route requires; routes without one are public. */
+    scope?: Scope;
+  }
+}
+
+/** What this runtime offers, naming the stores it really uses. */
+export function capabilities(ctx: ServerContext): string[] {
+  return [
+    "execute",
+    "verify",
+    "evaluate",
+    "override",
+    `replay-protection:${ctx.replay.kind}`,
+    "attestation:ed25519",
+    ...(ctx.audit ? [`audit:${ctx.audit.kind}`] : []),
+    "security-events",
+  ];
+}

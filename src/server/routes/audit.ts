@@ -1,0 +1,172 @@
+// The audit routes: always registered; with no audit database they answer 503 AUDIT_DB_UNAVAILABLE.
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { AuditStore } from "../../audit/index.ts";
+import type { ServerContext } from "../context.ts";
+import { ApiError, ErrorCode } from "../errors.ts";
+import {
+  DecisionDetail,
+  DecisionsPage,
+  DecisionsQuery,
+  ErrorBody,
+  EventsPage,
+  EventsQuery,
+  ExecutionParams,
+  SecurityQuery,
+  SecuritySummary,
+  Stats,
+  Verifications,
+} from "../schemas.ts";
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Parses an ISO-8601 bound; a date-only `to` means the end of that day (the range is inclusive). */
+export function parseBound(name: "from" | "to", value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = ISO_8601.test(value)
+    ? Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value)
+    : Number.NaN;
+  if (Number.isNaN(time))
+    throw new ApiError(
+      400,
+      ErrorCode.validationFailed,
+      `${name} must be an ISO-8601 date or time, e.g. 2026-01-31T23:59:59Z`,
+    );
+  return new Date(DATE_ONLY.test(value) && name === "to" ? time + 86_399_999 : time);
+}
+
+export function parseRange(query: { from?: string | undefined; to?: string | undefined }): {
+  from?: Date;
+  to?: Date;
+} {
+  const from = parseBound("from", query.from);
+  const to = parseBound("to", query.to);
+  if (from && to && from > to)
+    throw new ApiError(400, ErrorCode.validationFailed, "from must not be after to");
+  return { ...(from && { from }), ...(to && { to }) };
+}
+
+export function parseLimit(value: string | undefined): number {
+  if (value === undefined) return 50;
+  const limit = Number(value);
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000)
+    throw new ApiError(400, ErrorCode.validationFailed, "limit must be a whole number from 1 to 1000");
+  return limit;
+}
+
+function store(ctx: ServerContext): AuditStore {
+  if (!ctx.audit)
+    throw new ApiError(
+      503,
+      ErrorCode.auditDbUnavailable,
+      "no audit database is configured (AUDIT_DATABASE_URL)",
+    );
+  return ctx.audit;
+}
+
+async function query<T>(ctx: ServerContext, work: (audit: AuditStore) => Promise<T>): Promise<T> {
+  const audit = store(ctx);
+  try {
+    return await work(audit);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(503, ErrorCode.auditDbUnavailable, "the audit database is unavailable");
+  }
+}
+
+export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const errors = {
+    400: ErrorBody,
+    401: ErrorBody,
+    403: ErrorBody,
+    404: ErrorBody,
+    429: ErrorBody,
+    503: ErrorBody,
+  };
+  const common = { config: { scope: "audit:read" as const } };
+  const doc = { tags: ["audit"], security: [{ bearer: [] }] };
+
+  typed.get(
+    "/audit/security",
+    {
+      ...common,
+      schema: { ...doc, querystring: SecurityQuery, response: { 200: SecuritySummary, ...errors } },
+    },
+    async (request) => {
+      const range = parseRange(request.query);
+      const limit = parseLimit(request.query.limit);
+      return query(ctx, (audit) => audit.securitySummary({ ...range, limit }));
+    },
+  );
+
+  typed.get(
+    "/audit/security/events",
+    { ...common, schema: { ...doc, querystring: EventsQuery, response: { 200: EventsPage, ...errors } } },
+    async (request) => {
+      const range = parseRange(request.query);
+      const limit = parseLimit(request.query.limit);
+      const page = await query(ctx, (audit) =>
+        audit.securityEvents({
+          ...range,
+          limit,
+          type: request.query.type,
+          severity: request.query.severity,
+          cursor: request.query.cursor,
+        }),
+      );
+      return { events: [...page.items], nextCursor: page.nextCursor };
+    },
+  );
+
+  typed.get(
+    "/audit/decisions",
+    {
+      ...common,
+      schema: { ...doc, querystring: DecisionsQuery, response: { 200: DecisionsPage, ...errors } },
+    },
+    async (request) => {
+      const range = parseRange(request.query);
+      const limit = parseLimit(request.query.limit);
+      const page = await query(ctx, (audit) =>
+        audit.decisions({
+          ...range,
+          limit,
+          policyId: request.query.policy_id,
+          decision: request.query.decision,
+          cursor: request.query.cursor,
+        }),
+      );
+      return { decisions: [...page.items], nextCursor: page.nextCursor };
+    },
+  );
+
+  typed.get(
+    "/audit/decisions/:executionId",
+    { ...common, schema: { ...doc, params: ExecutionParams, response: { 200: DecisionDetail, ...errors } } },
+    async (request) => {
+      const decision = await query(ctx, (audit) => audit.decision(request.params.executionId));
+      if (!decision)
+        throw new ApiError(
+          404,
+          ErrorCode.notFound,
+          `no decision for executionId ${request.params.executionId}`,
+        );
+      return decision;
+    },
+  );
+
+  typed.get(
+    "/audit/verifications/:executionId",
+    { ...common, schema: { ...doc, params: ExecutionParams, response: { 200: Verifications, ...errors } } },
+    async (request) =>
+      query(ctx, async (audit) => (await audit.verifications(request.params.executionId)) as never),
+  );
+
+  typed.get(
+    "/audit/stats",
+    { ...common, schema: { ...doc, response: { 200: Stats, ...errors } } },
+    async () => query(ctx, (audit) => audit.stats()),
+  );
+}

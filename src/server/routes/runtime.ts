@@ -1,0 +1,50 @@
+// /runtime/manifest and /policies: who this runtime is and which verified bundles it serves.
+import type { FastifyInstance } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { SUPPORTED_SCHEMA_VERSIONS } from "../../policy/index.ts";
+import { capabilities, type ServerContext } from "../context.ts";
+import { ErrorBody, Policies, RuntimeManifest } from "../schemas.ts";
+
+function activeBundles(
+  ctx: ServerContext,
+): { policyId: string; policyVersion: string; bundleHash: string; signerKeyId: string; revision: number }[] {
+  return ctx.bundles.list().map((b) => ({
+    policyId: b.policyId,
+    policyVersion: b.policyVersion,
+    bundleHash: b.bundleHash,
+    signerKeyId: b.signerKeyIds.join(","),
+    revision: b.revision,
+  }));
+}
+
+export function runtimeRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+  const errors = { 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
+  typed.get(
+    "/runtime/manifest",
+    {
+      config: { scope: "verify" },
+      schema: {
+        tags: ["runtime"],
+        security: [{ bearer: [] }],
+        response: { 200: RuntimeManifest, ...errors },
+      },
+    },
+    () => ({
+      runtimeVersion: ctx.runtime.runtimeVersion,
+      runtimeHash: ctx.runtime.runtimeHash,
+      capabilities: capabilities(ctx),
+      signerKeyIds: [ctx.signer.keyId],
+      supportedSchemaVersions: [...SUPPORTED_SCHEMA_VERSIONS],
+      activeBundles: activeBundles(ctx),
+    }),
+  );
+  typed.get(
+    "/policies",
+    {
+      config: { scope: "verify" },
+      schema: { tags: ["runtime"], security: [{ bearer: [] }], response: { 200: Policies, ...errors } },
+    },
+    () => activeBundles(ctx),
+  );
+}
