@@ -1,0 +1,161 @@
+// A real governance server for integration tests: real Redis and Postgres (a fresh database per server),
+// its own signing key, API keys for every scope, the example policy built and signed with a test key, and a
+// tampered bundle that must never be served.
+import { randomBytes } from "node:crypto";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import pg from "pg";
+import { generateSigningKeyPair } from "../../src/crypto/index.ts";
+import { loadServerConfig, startServer, type RunningServer } from "../../src/server/index.ts";
+import { ParmanaClient } from "../../src/client/index.ts";
+import { buildBundleDirectory } from "../../src/bundle/index.ts";
+import { parseSigningKey } from "../../src/crypto/index.ts";
+import { postgresService, redisService, usingService } from "./services.ts";
+import { EXAMPLE_POLICY_DIR } from "./bundles.ts";
+import { fileURLToPath } from "node:url";
+import { pino } from "pino";
+
+export interface TestServerFiles {
+  readonly dir: string;
+  readonly policiesRoot: string;
+  readonly trustedKeysDir: string;
+  readonly signingKeyPath: string;
+  readonly apiKeysFile: string;
+  readonly keys: Readonly<Record<"admin" | "executor" | "verifier" | "auditor" | "approver", string>>;
+  readonly keyIds: Readonly<Record<"admin" | "executor" | "verifier" | "auditor" | "approver", string>>;
+  readonly signingPublicKeyPem: string;
+}
+
+/** Keys, bundles and key files on disk, as an operator would provide them. */
+export async function writeServerFiles(t: TestContext): Promise<TestServerFiles> {
+  const dir = await mkdtemp(join(tmpdir(), "parmana-server-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const suffix = randomBytes(4).toString("hex");
+  const bundleSigner = generateSigningKeyPair();
+  const attestationSigner = generateSigningKeyPair();
+  const trustedKeysDir = join(dir, "trusted");
+  await mkdir(trustedKeysDir);
+  await writeFile(join(trustedKeysDir, "bundle-signer.pub"), bundleSigner.publicKeyPem);
+  const signingKeyPath = join(dir, "attestation-signer.key");
+  await writeFile(signingKeyPath, attestationSigner.privateKeyPem, { mode: 0o600 });
+
+  const policiesRoot = join(dir, "policies");
+  const good = join(policiesRoot, "loan-approval", "1.2.0");
+  await mkdir(good, { recursive: true });
+  await cp(new URL("policy.json", EXAMPLE_POLICY_DIR), join(good, "policy.json"));
+  await buildBundleDirectory(good, parseSigningKey(bundleSigner.privateKeyPem));
+  // 1.1.0 is signed, then tampered with: it must fail verification and never be served.
+  const tampered = join(policiesRoot, "loan-approval", "1.1.0");
+  await mkdir(tampered, { recursive: true });
+  const policy = JSON.parse(await readFile(fileURLToPath(new URL("policy.json", EXAMPLE_POLICY_DIR)), "utf8")) as Record<string, unknown>;
+  await writeFile(join(tampered, "policy.json"), JSON.stringify({ ...policy, policyVersion: "1.1.0" }));
+  await buildBundleDirectory(tampered, parseSigningKey(bundleSigner.privateKeyPem));
+  await writeFile(join(tampered, "policy.json"), JSON.stringify({ ...policy, policyVersion: "1.1.0", rules: (policy["rules"] as unknown[]).slice(-1) }));
+
+  const names = ["admin", "executor", "verifier", "auditor", "approver"] as const;
+  const scopes = { admin: ["admin"], executor: ["execute"], verifier: ["verify"], auditor: ["audit:read"], approver: ["override"] };
+  const keys = Object.fromEntries(names.map((n) => [n, `pk_test_${n}_${randomBytes(16).toString("hex")}`])) as Record<(typeof names)[number], string>;
+  const keyIds = Object.fromEntries(names.map((n) => [n, `${n}-${suffix}`])) as Record<(typeof names)[number], string>;
+  const apiKeysFile = join(dir, "api-keys.yaml");
+  await writeFile(
+    apiKeysFile,
+    names.map((n) => `- id: ${keyIds[n]}\n  key: ${keys[n]}\n  scopes: [${scopes[n].map((s) => `"${s}"`).join(", ")}]\n`).join(""),
+  );
+  return { dir, policiesRoot, trustedKeysDir, signingKeyPath, apiKeysFile, keys, keyIds, signingPublicKeyPem: attestationSigner.publicKeyPem };
+}
+
+/** A fresh, empty Postgres database on the test cluster, dropped when the test ends. */
+export async function freshDatabase(t: TestContext): Promise<string> {
+  const service = postgresService();
+  const name = `parmana_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: service.url });
+  await usingService(service, async () => {
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+  });
+  t.after(async () => {
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+    await admin.end();
+  });
+  const url = new URL(service.url);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface TestServer {
+  readonly server: RunningServer;
+  readonly url: string;
+  readonly files: TestServerFiles;
+  readonly databaseUrl: string;
+  readonly env: Readonly<Record<string, string>>;
+  client(key: keyof TestServerFiles["keys"]): ParmanaClient;
+}
+
+/** The environment a `parmana server` needs for these files, Redis and database. */
+export function serverEnv(files: TestServerFiles, databaseUrl: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    METRICS_PORT: "0",
+    REDIS_URL: redisUrl,
+    AUDIT_DATABASE_URL: databaseUrl,
+    PARMANA_API_KEYS_FILE: files.apiKeysFile,
+    PARMANA_POLICIES_ROOT: files.policiesRoot,
+    PARMANA_TRUSTED_KEYS_DIR: files.trustedKeysDir,
+    PARMANA_SIGNING_PRIVATE_KEY_PATH: files.signingKeyPath,
+    LOG_LEVEL: "silent",
+    ...extra,
+  };
+}
+
+export async function startTestServer(
+  t: TestContext,
+  options: { env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; files?: TestServerFiles } = {},
+): Promise<TestServer> {
+  const files = options.files ?? (await writeServerFiles(t));
+  const databaseUrl = options.databaseUrl ?? (await freshDatabase(t));
+  const env = serverEnv(files, databaseUrl, options.redisUrl ?? redisService().url, options.env);
+  const config = loadServerConfig(env);
+  const server = await startServer(config, { logger: pino({ level: "silent" }) });
+  t.after(() => server.close());
+  return {
+    server,
+    url: server.url,
+    files,
+    databaseUrl,
+    env,
+    client: (key) => new ParmanaClient({ baseUrl: server.url, apiKey: files.keys[key] }),
+  };
+}
+
+export function executeBody(executionId: string, signals: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    executionId,
+    policyId: "loan-approval",
+    policyVersion: "1.2.0",
+    signals: { credit_score: 720, country: "US", flagged: false, amount: 1000, ...signals },
+  };
+}
+
+export function uniqueId(prefix = "exec"): string {
+  return `${prefix}-${randomBytes(8).toString("hex")}`;
+}
+
+/** POSTs JSON (or raw text) and returns status and parsed body. */
+export async function post(url: string, key: string | undefined, body: unknown, raw = false): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(key !== undefined && { authorization: `Bearer ${key}` }) },
+    body: raw ? (body as string) : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, headers: response.headers };
+}
+
+export async function get(url: string, key: string | undefined): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const response = await fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
+}
