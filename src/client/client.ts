@@ -79,7 +79,9 @@ export class ParmanaClient {
   readonly audit: {
     security(query?: RangeQuery): Promise<SecuritySummaryRow[]>;
     events(query?: EventsQuery): Promise<{ events: Record<string, unknown>[]; nextCursor: string | null }>;
-    decisions(query?: DecisionsQuery): Promise<{ decisions: Record<string, unknown>[]; nextCursor: string | null }>;
+    decisions(
+      query?: DecisionsQuery,
+    ): Promise<{ decisions: Record<string, unknown>[]; nextCursor: string | null }>;
     decision(executionId: string): Promise<Record<string, unknown> & { attestation: Attestation }>;
     verifications(executionId: string): Promise<Record<string, unknown>[]>;
     stats(): Promise<Record<string, number>>;
@@ -114,11 +116,15 @@ export class ParmanaClient {
     return this.#send("POST", "/verify", { attestation });
   }
 
-  evaluate(request: Omit<ExecuteRequest, "executionId"> & { executionId?: string }): Promise<{ wouldDecide: string; ruleMatched: string; reason: string; requires_override: boolean }> {
+  evaluate(
+    request: Omit<ExecuteRequest, "executionId"> & { executionId?: string },
+  ): Promise<{ wouldDecide: string; ruleMatched: string; reason: string; requires_override: boolean }> {
     return this.#send("POST", "/evaluate", request);
   }
 
-  override(request: OverrideRequest): Promise<{ executionId: string; status: string; override: Record<string, unknown> }> {
+  override(
+    request: OverrideRequest,
+  ): Promise<{ executionId: string; status: string; override: Record<string, unknown> }> {
     return this.#send("POST", "/override", request);
   }
 

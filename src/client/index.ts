@@ -11,4 +11,8 @@ export {
   type DecisionsQuery,
 } from "./client.ts";
 export { verifyAttestation, type Attestation, type AttestationVerification } from "../attest/index.ts";
-export { verifyBundleDirectory as verifyBundle, loadTrustDirectory, trustSetFromFiles } from "../bundle/index.ts";
+export {
+  verifyBundleDirectory as verifyBundle,
+  loadTrustDirectory,
+  trustSetFromFiles,
+} from "../bundle/index.ts";

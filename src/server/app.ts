@@ -179,6 +179,8 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
   app.decorateRequest("apiKey", undefined);
   app.decorateRequest("authProblem", undefined);
   app.setErrorHandler(handleError);
+  // JSON only: a text body is 415, never a string that happens to pass a schema.
+  app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
@@ -223,7 +225,7 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
     max: (request) => routeLimit(ctx, request.routeOptions.url ?? ""),
     keyGenerator: (request) =>
       `${request.routeOptions.url ?? "?"}|${request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`}`,
-    nameSpace: "parmana:ratelimit:",
+    nameSpace: ctx.config.rateLimits.namespace,
     skipOnError: true,
     ...(ctx.redis && { redis: ctx.redis }),
     errorResponseBuilder: (request, context) => ({

@@ -10,6 +10,8 @@ export interface RateLimits {
   readonly health: number;
   /** Raise rate_limit_exceeded for 429s on routes other than /execute too. */
   readonly eventsOnAllRoutes: boolean;
+  /** Redis key prefix of the counters; replicas that share a budget share it. */
+  readonly namespace: string;
 }
 
 export interface ServerConfig {
@@ -126,6 +128,7 @@ export function loadServerConfig(source: Source): ServerConfig {
       audit: integer(source, "PARMANA_RATE_LIMIT_AUDIT", 60, 1, 1_000_000),
       health: integer(source, "PARMANA_RATE_LIMIT_HEALTH", 300, 1, 1_000_000),
       eventsOnAllRoutes: boolean(source, "PARMANA_RATE_LIMIT_EVENTS_ALL_ROUTES", true),
+      namespace: text(source, "PARMANA_RATE_LIMIT_NAMESPACE") ?? "parmana:ratelimit:",
     },
     logLevel: logLevel as ServerConfig["logLevel"],
     shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),

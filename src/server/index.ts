@@ -18,6 +18,7 @@ export {
 } from "./config.ts";
 export {
   ApiKeyRing,
+  ApiKeyConfigError,
   parseApiKeys,
   loadApiKeyFile,
   hasScope,

@@ -49,21 +49,51 @@ export async function writeServerFiles(t: TestContext): Promise<TestServerFiles>
   // 1.1.0 is signed, then tampered with: it must fail verification and never be served.
   const tampered = join(policiesRoot, "loan-approval", "1.1.0");
   await mkdir(tampered, { recursive: true });
-  const policy = JSON.parse(await readFile(fileURLToPath(new URL("policy.json", EXAMPLE_POLICY_DIR)), "utf8")) as Record<string, unknown>;
+  const policy = JSON.parse(
+    await readFile(fileURLToPath(new URL("policy.json", EXAMPLE_POLICY_DIR)), "utf8"),
+  ) as Record<string, unknown>;
   await writeFile(join(tampered, "policy.json"), JSON.stringify({ ...policy, policyVersion: "1.1.0" }));
   await buildBundleDirectory(tampered, parseSigningKey(bundleSigner.privateKeyPem));
-  await writeFile(join(tampered, "policy.json"), JSON.stringify({ ...policy, policyVersion: "1.1.0", rules: (policy["rules"] as unknown[]).slice(-1) }));
+  await writeFile(
+    join(tampered, "policy.json"),
+    JSON.stringify({ ...policy, policyVersion: "1.1.0", rules: (policy["rules"] as unknown[]).slice(-1) }),
+  );
 
   const names = ["admin", "executor", "verifier", "auditor", "approver"] as const;
-  const scopes = { admin: ["admin"], executor: ["execute"], verifier: ["verify"], auditor: ["audit:read"], approver: ["override"] };
-  const keys = Object.fromEntries(names.map((n) => [n, `pk_test_${n}_${randomBytes(16).toString("hex")}`])) as Record<(typeof names)[number], string>;
-  const keyIds = Object.fromEntries(names.map((n) => [n, `${n}-${suffix}`])) as Record<(typeof names)[number], string>;
+  const scopes = {
+    admin: ["admin"],
+    executor: ["execute"],
+    verifier: ["verify"],
+    auditor: ["audit:read"],
+    approver: ["override"],
+  };
+  const keys = Object.fromEntries(
+    names.map((n) => [n, `pk_test_${n}_${randomBytes(16).toString("hex")}`]),
+  ) as Record<(typeof names)[number], string>;
+  const keyIds = Object.fromEntries(names.map((n) => [n, `${n}-${suffix}`])) as Record<
+    (typeof names)[number],
+    string
+  >;
   const apiKeysFile = join(dir, "api-keys.yaml");
   await writeFile(
     apiKeysFile,
-    names.map((n) => `- id: ${keyIds[n]}\n  key: ${keys[n]}\n  scopes: [${scopes[n].map((s) => `"${s}"`).join(", ")}]\n`).join(""),
+    names
+      .map(
+        (n) =>
+          `- id: ${keyIds[n]}\n  key: ${keys[n]}\n  scopes: [${scopes[n].map((s) => `"${s}"`).join(", ")}]\n`,
+      )
+      .join(""),
   );
-  return { dir, policiesRoot, trustedKeysDir, signingKeyPath, apiKeysFile, keys, keyIds, signingPublicKeyPem: attestationSigner.publicKeyPem };
+  return {
+    dir,
+    policiesRoot,
+    trustedKeysDir,
+    signingKeyPath,
+    apiKeysFile,
+    keys,
+    keyIds,
+    signingPublicKeyPem: attestationSigner.publicKeyPem,
+  };
 }
 
 /** A fresh, empty Postgres database on the test cluster, dropped when the test ends. */
@@ -94,7 +124,12 @@ export interface TestServer {
 }
 
 /** The environment a `parmana server` needs for these files, Redis and database. */
-export function serverEnv(files: TestServerFiles, databaseUrl: string, redisUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function serverEnv(
+  files: TestServerFiles,
+  databaseUrl: string,
+  redisUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     HOST: "127.0.0.1",
     PORT: "0",
@@ -106,13 +141,20 @@ export function serverEnv(files: TestServerFiles, databaseUrl: string, redisUrl:
     PARMANA_TRUSTED_KEYS_DIR: files.trustedKeysDir,
     PARMANA_SIGNING_PRIVATE_KEY_PATH: files.signingKeyPath,
     LOG_LEVEL: "silent",
+    // Tests share one Redis: each server keeps its own rate-limit budget.
+    PARMANA_RATE_LIMIT_NAMESPACE: `parmana:ratelimit:${randomBytes(6).toString("hex")}:`,
     ...extra,
   };
 }
 
 export async function startTestServer(
   t: TestContext,
-  options: { env?: Record<string, string>; redisUrl?: string; databaseUrl?: string; files?: TestServerFiles } = {},
+  options: {
+    env?: Record<string, string>;
+    redisUrl?: string;
+    databaseUrl?: string;
+    files?: TestServerFiles;
+  } = {},
 ): Promise<TestServer> {
   const files = options.files ?? (await writeServerFiles(t));
   const databaseUrl = options.databaseUrl ?? (await freshDatabase(t));
@@ -130,7 +172,10 @@ export async function startTestServer(
   };
 }
 
-export function executeBody(executionId: string, signals: Record<string, unknown> = {}): Record<string, unknown> {
+export function executeBody(
+  executionId: string,
+  signals: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     executionId,
     policyId: "loan-approval",
@@ -144,18 +189,37 @@ export function uniqueId(prefix = "exec"): string {
 }
 
 /** POSTs JSON (or raw text) and returns status and parsed body. */
-export async function post(url: string, key: string | undefined, body: unknown, raw = false): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function post(
+  url: string,
+  key: string | undefined,
+  body: unknown,
+  raw = false,
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", ...(key !== undefined && { authorization: `Bearer ${key}` }) },
+    headers: {
+      "content-type": "application/json",
+      ...(key !== undefined && { authorization: `Bearer ${key}` }),
+    },
     body: raw ? (body as string) : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown>, headers: response.headers };
+  return {
+    status: response.status,
+    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+    headers: response.headers,
+  };
 }
 
-export async function get(url: string, key: string | undefined): Promise<{ status: number; body: unknown; headers: Headers }> {
+export async function get(
+  url: string,
+  key: string | undefined,
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    headers: response.headers,
+  };
 }

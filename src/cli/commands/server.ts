@@ -1,7 +1,10 @@
 // parmana server | parmana dev: run the governance server (production configuration, or embedded defaults).
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { KeyError } from "../../crypto/index.ts";
+import { TrustConfigError } from "../../bundle/index.ts";
 import {
+  ApiKeyConfigError,
   ConfigError,
   configSource,
   createLogger,
@@ -25,7 +28,12 @@ store, a generated signing key, the example bundle, and one API key with every s
 generated one). Prints the URL and the key once ready. For trying things out, never for production.`;
 
 function fail(io: CliIo, error: unknown): number {
-  if (error instanceof ConfigError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof ApiKeyConfigError ||
+    error instanceof KeyError ||
+    error instanceof TrustConfigError
+  ) {
     io.err(`parmana: ${error.message}`);
     return ExitCode.usage;
   }
@@ -60,7 +68,12 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
   });
   if (values.port !== undefined && !/^\d{1,5}$/.test(values.port))
     throw new UsageError("--port must be a port number");
-  const apiKey = process.env["PARMANA_API_KEY"] ?? `pk_dev_${randomBytes(24).toString("base64url")}`;
+  const given = process.env["PARMANA_API_KEY"];
+  const apiKey =
+    given !== undefined && given !== "" ? given : `pk_dev_${randomBytes(24).toString("base64url")}`;
+  if (apiKey.length < 16 || apiKey.length > 512 || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new UsageError("PARMANA_API_KEY must be 16–512 printable characters without spaces");
+  }
   try {
     const config = loadServerConfig({
       LOG_LEVEL: "warn",

@@ -5,7 +5,16 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { eventually } from "../../support/kube.ts";
-import { executeBody, freshDatabase, get, post, serverEnv, startTestServer, uniqueId, writeServerFiles } from "../../support/server.ts";
+import {
+  executeBody,
+  freshDatabase,
+  get,
+  post,
+  serverEnv,
+  startTestServer,
+  uniqueId,
+  writeServerFiles,
+} from "../../support/server.ts";
 import { redisService } from "../../support/services.ts";
 import type { SecuritySummaryRow } from "../../../src/client/index.ts";
 
@@ -13,7 +22,10 @@ const bin = fileURLToPath(new URL("../../../bin/parmana.js", import.meta.url));
 
 /** `parmana server` as its own process; resolves to its URL once it listens. */
 async function serverProcess(t: TestContext, env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [bin, "server"], { env: { ...process.env, ...env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [bin, "server"], {
+    env: { ...process.env, ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   t.after(() => {
     child.kill("SIGTERM");
   });
@@ -53,12 +65,17 @@ test("replay: 200 concurrent /execute calls with one executionId give exactly on
   const s = await startTestServer(t, { env: { PARMANA_RATE_LIMIT_EXECUTE: "1000" } });
   const from = new Date().toISOString();
   const id = uniqueId("race");
-  const answers = await Promise.all(Array.from({ length: 200 }, () => post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))));
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, () => post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))),
+  );
   const statuses = tally(answers.map((a) => a.status));
   assert.equal(statuses[200], 1, JSON.stringify(statuses));
   assert.equal((statuses[422] ?? 0) + (statuses[409] ?? 0), 199, JSON.stringify(statuses));
-  for (const a of answers.filter((x) => x.status !== 200)) assert.ok(["INV-013", "REPLAY_IN_FLIGHT"].includes(String(a.body["code"])));
-  await eventually("199 replay attempts to be counted", async () => ((await replayCount(s.url, s.files.keys.auditor, from)) === 199 ? true : undefined));
+  for (const a of answers.filter((x) => x.status !== 200))
+    assert.ok(["INV-013", "REPLAY_IN_FLIGHT"].includes(String(a.body["code"])));
+  await eventually("199 replay attempts to be counted", async () =>
+    (await replayCount(s.url, s.files.keys.auditor, from)) === 199 ? true : undefined,
+  );
   const decisions = await s.client("auditor").audit.decisions({ limit: 10 });
   assert.equal(decisions.decisions.filter((d) => d["executionId"] === id).length, 1, "exactly one audit row");
 });
@@ -72,11 +89,22 @@ test("replay: two server processes sharing Redis still let each executionId deci
   const from = new Date().toISOString();
   const ids = Array.from({ length: 10 }, () => uniqueId("shared"));
   const answers = await Promise.all(
-    ids.flatMap((id) => Array.from({ length: 20 }, (_, i) => post(`${i % 2 === 0 ? a : b}/execute`, files.keys.executor, executeBody(id)).then((r) => ({ id, ...r })))),
+    ids.flatMap((id) =>
+      Array.from({ length: 20 }, (_, i) =>
+        post(`${i % 2 === 0 ? a : b}/execute`, files.keys.executor, executeBody(id)).then((r) => ({
+          id,
+          ...r,
+        })),
+      ),
+    ),
   );
   for (const id of ids) {
     const mine = answers.filter((x) => x.id === id);
-    assert.equal(mine.filter((x) => x.status === 200).length, 1, `${id}: ${JSON.stringify(tally(mine.map((x) => x.status)))}`);
+    assert.equal(
+      mine.filter((x) => x.status === 200).length,
+      1,
+      `${id}: ${JSON.stringify(tally(mine.map((x) => x.status)))}`,
+    );
     assert.equal(mine.filter((x) => x.status === 422 || x.status === 409).length, 19);
   }
   await eventually("190 replay attempts across both processes", async () => {

@@ -29,7 +29,10 @@ test("server: each of the five events is raised where the spec says and /audit/s
   assert.equal((verified.body["checks"] as Record<string, boolean>)["signature_verified"], false);
 
   // invalid_policy: a request naming the bundle that failed verification.
-  const invalid = await post(`${s.url}/execute`, keys.executor, { ...executeBody(uniqueId()), policyVersion: "1.1.0" });
+  const invalid = await post(`${s.url}/execute`, keys.executor, {
+    ...executeBody(uniqueId()),
+    policyVersion: "1.1.0",
+  });
   assert.equal(invalid.status, 422);
   assert.equal(invalid.body["code"], "INVALID_POLICY");
 
@@ -45,7 +48,10 @@ test("server: each of the five events is raised where the spec says and /audit/s
   const missing = await post(`${s.url}/execute`, undefined, executeBody(uniqueId()));
   assert.equal(missing.status, 401);
   assert.equal(missing.headers.get("www-authenticate"), 'Bearer realm="parmana"');
-  assert.equal((await post(`${s.url}/execute`, "pk_wrong_key_0000000000000000", executeBody(uniqueId()))).status, 401);
+  assert.equal(
+    (await post(`${s.url}/execute`, "pk_wrong_key_0000000000000000", executeBody(uniqueId()))).status,
+    401,
+  );
   const forbidden = await post(`${s.url}/execute`, keys.auditor, executeBody(uniqueId()));
   assert.deepEqual([forbidden.status, forbidden.body["code"]], [403, "FORBIDDEN"]);
 
@@ -96,7 +102,16 @@ test("server: each of the five events is raised where the spec says and /audit/s
 
 test("server: /audit/security rejects bad dates, from > to and limits out of range with 400 VALIDATION_FAILED", async (t) => {
   const s = await startTestServer(t);
-  for (const query of ["from=yesterday", "to=2026-13-45", "from=2026-02-01&to=2026-01-01", "limit=0", "limit=1001", "limit=abc", "limit=5;drop", "unknown=1"]) {
+  for (const query of [
+    "from=yesterday",
+    "to=2026-13-45",
+    "from=2026-02-01&to=2026-01-01",
+    "limit=0",
+    "limit=1001",
+    "limit=abc",
+    "limit=5;drop",
+    "unknown=1",
+  ]) {
     const r = await get(`${s.url}/audit/security?${query}`, s.files.keys.auditor);
     assert.equal(r.status, 400, query);
     assert.equal((r.body as { code: string }).code, "VALIDATION_FAILED", query);
@@ -108,18 +123,31 @@ test("server: floods of one event from one client are coalesced into rows whose 
   const before = new Date().toISOString();
   const attempts = 150;
   const guesses = await Promise.all(
-    Array.from({ length: attempts }, (_, i) => get(`${s.url}/policies`, `pk_guess_${String(i).padStart(24, "0")}`)),
+    Array.from({ length: attempts }, (_, i) =>
+      get(`${s.url}/policies`, `pk_guess_${String(i).padStart(24, "0")}`),
+    ),
   );
   assert.ok(guesses.every((r) => r.status === 401 || r.status === 429));
   const unauthorized = guesses.filter((r) => r.status === 401).length;
   const limited = guesses.filter((r) => r.status === 429).length;
   const summary = await eventually("the coalesced counts to be written", async () => {
-    const rows = (await get(`${s.url}/audit/security?from=${before}`, s.files.keys.auditor)).body as SecuritySummaryRow[];
+    const rows = (await get(`${s.url}/audit/security?from=${before}`, s.files.keys.auditor))
+      .body as SecuritySummaryRow[];
     const byType = Object.fromEntries(rows.map((r) => [r.event_type, Number(r.event_count)]));
-    return byType["unauthorized_access"] === unauthorized && (byType["rate_limit_exceeded"] ?? 0) === limited ? byType : undefined;
+    return byType["unauthorized_access"] === unauthorized && (byType["rate_limit_exceeded"] ?? 0) === limited
+      ? byType
+      : undefined;
   });
   assert.equal(summary["unauthorized_access"], unauthorized);
-  const stored = await s.client("auditor").audit.events({ type: "unauthorized_access", from: before, limit: 1000 });
-  assert.ok(stored.events.length < unauthorized, `${String(stored.events.length)} rows for ${String(unauthorized)} events: coalesced`);
-  assert.equal(stored.events.reduce((n, e) => n + Number(e["occurrences"]), 0), unauthorized);
+  const stored = await s
+    .client("auditor")
+    .audit.events({ type: "unauthorized_access", from: before, limit: 1000 });
+  assert.ok(
+    stored.events.length < unauthorized,
+    `${String(stored.events.length)} rows for ${String(unauthorized)} events: coalesced`,
+  );
+  assert.equal(
+    stored.events.reduce((n, e) => n + Number(e["occurrences"]), 0),
+    unauthorized,
+  );
 });

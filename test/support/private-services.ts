@@ -1,0 +1,57 @@
+// A private Redis or Postgres for one test, started by the project's own test/infra scripts on a free port,
+// so that a test may stop and restart it without disturbing tests that share the common instances.
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const infra = fileURLToPath(new URL("../infra/", import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  if (typeof address !== "object" || address === null) throw new Error("no free port");
+  return address.port;
+}
+
+export interface PrivateService {
+  readonly url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function privateService(t: TestContext, name: "redis" | "postgres"): Promise<PrivateService> {
+  const runDir = await mkdtemp(join(tmpdir(), `parmana-private-${name}-`));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    PARMANA_INFRA_RUN: runDir,
+    [name === "redis" ? "PARMANA_TEST_REDIS_PORT" : "PARMANA_TEST_PG_PORT"]: String(port),
+  };
+  const script = async (command: "up" | "down", ...args: string[]): Promise<void> => {
+    try {
+      await run(join(infra, command), [...args, name], { env });
+    } catch (error) {
+      const e = error as { stderr?: string };
+      throw new Error(`test/infra/${command} ${name} failed: ${e.stderr ?? String(error)}`, { cause: error });
+    }
+  };
+  await script("up");
+  t.after(async () => {
+    await script("down", "--purge").catch(() => undefined);
+    await rm(runDir, { recursive: true, force: true });
+  });
+  const { url } = JSON.parse(await readFile(join(runDir, `${name}.json`), "utf8")) as { url: string };
+  return { url, stop: () => script("down"), start: () => script("up") };
+}
