@@ -1,0 +1,71 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { ConfigError, loadServerConfig, missingForProduction } from "../../../src/server/index.ts";
+
+test("server.config: defaults follow the spec, and a bad value names its variable", () => {
+  const config = loadServerConfig({});
+  assert.deepEqual(
+    [config.port, config.dashboardPort, config.metricsPort, config.auditRequired],
+    [3000, 8081, 9464, true],
+  );
+  assert.deepEqual(
+    [config.rateLimits.execute, config.rateLimits.verify, config.rateLimits.audit, config.rateLimits.health],
+    [100, 200, 60, 300],
+  );
+  const bad: [Record<string, string>, RegExp][] = [
+    [{ PORT: "70000" }, /^PORT=/],
+    [{ PARMANA_RATE_LIMIT_EXECUTE: "lots" }, /^PARMANA_RATE_LIMIT_EXECUTE=/],
+    [{ REDIS_URL: "http://x" }, /^REDIS_URL must use redis: or rediss:/],
+    [{ AUDIT_DATABASE_URL: "not a url" }, /^AUDIT_DATABASE_URL is not a URL/],
+    [{ PARMANA_AUDIT_REQUIRED: "maybe" }, /^PARMANA_AUDIT_REQUIRED=/],
+    [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL=/],
+  ];
+  for (const [env, message] of bad)
+    assert.throws(
+      () => loadServerConfig(env),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
+});
+
+test("server.config: production needs Redis, keys, a signing key, bundles, trust and (when required) audit", () => {
+  assert.equal(missingForProduction(loadServerConfig({})).length, 6);
+  assert.deepEqual(
+    missingForProduction(
+      loadServerConfig({
+        REDIS_URL: "redis://127.0.0.1:1",
+        PARMANA_API_KEYS_FILE: "k",
+        PARMANA_SIGNING_PRIVATE_KEY_PATH: "s",
+        PARMANA_POLICIES_ROOT: "p",
+        PARMANA_TRUSTED_KEYS_DIR: "t",
+        PARMANA_AUDIT_REQUIRED: "false",
+      }),
+    ),
+    [],
+  );
+});
+
+test("server.config: `parmana server` with nothing configured refuses to start and names what is missing", async () => {
+  const bin = fileURLToPath(new URL("../../../bin/parmana.js", import.meta.url));
+  const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [bin, "server"],
+      { env: { PATH: process.env["PATH"] ?? "" } },
+      (error, _stdout, err) => {
+        resolve({ code: error ? Number(error.code) : 0, stderr: err });
+      },
+    );
+  });
+  assert.equal(code, 2);
+  for (const name of [
+    "REDIS_URL",
+    "PARMANA_API_KEYS_FILE",
+    "PARMANA_SIGNING_PRIVATE_KEY_PATH",
+    "PARMANA_POLICIES_ROOT",
+    "AUDIT_DATABASE_URL",
+  ]) {
+    assert.match(stderr, new RegExp(name));
+  }
+});
