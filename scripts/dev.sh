@@ -7,11 +7,4 @@ cd "$root"
 source scripts/lib/node.sh
 parmana_prepare_checkout "$root"
 npx tsc -p tsconfig.build.json
-
-if ! node bin/parmana.js help | grep -Eq '^  dev '; then
-  # Foundation stage: the governance server (and with it `parmana dev`) is not in this build yet.
-  echo "This build has no governance server yet, so there is no 'parmana dev' to run; the CLI it has:"
-  node bin/parmana.js help
-  exit 0
-fi
 exec node bin/parmana.js dev "$@"

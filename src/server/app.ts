@@ -198,6 +198,10 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
     done();
   });
   app.addHook("onResponse", (request, reply, done) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      "request",
+    );
     ctx.accessLog?.record({
       requestId: request.id,
       apiKeyId: request.apiKey?.id ?? null,
@@ -261,6 +265,8 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: LARGE_BODY,
+    // Every request is already an audit_api_access row; per-request log lines are debug-level only.
+    disableRequestLogging: true,
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
