@@ -2,6 +2,7 @@
 // durable Postgres audit row) under autocannon, beside a bare fastify route in the same run.
 // Run: npm run bench:execute   (starts Postgres and Redis through test/infra first)
 import { spawn, type ChildProcess } from "node:child_process";
+import type { TestContext } from "node:test";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import { createInterface } from "node:readline";
@@ -19,8 +20,11 @@ const cleanups: (() => Promise<void>)[] = [];
 
 /** The bench borrows the test helpers that expect a node:test context; this one runs cleanups at the end. */
 const context = {
-  after: (fn: () => unknown) => cleanups.push(async () => void (await fn())),
-} as unknown as import("node:test").TestContext;
+  after: (fn: () => unknown) =>
+    cleanups.push(async () => {
+      await fn();
+    }),
+} as unknown as TestContext;
 
 function startChild(
   args: string[],

@@ -2,6 +2,7 @@
 // OpenAPI) first, then the routes. It only builds; start.ts listens, and tests use app.inject().
 import { randomUUID } from "node:crypto";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
@@ -266,7 +267,7 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: LARGE_BODY,
     // Every request is already an audit_api_access row; per-request log lines are debug-level only.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers["x-request-id"];
