@@ -4,6 +4,7 @@ import type { Attestation } from "../attest/index.ts";
 import type { SecurityEvent } from "../events/index.ts";
 import { GENESIS_HASH, rowHash, type ChainBreak, type ChainedEventRow } from "./chain.ts";
 import type { SqlClient, SqlExecutor } from "./sql.ts";
+import { GroupCommit } from "./group-commit.ts";
 
 const CHAIN_LOCK = 7_271_002;
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
@@ -115,11 +116,18 @@ const EVENT_COLUMNS = `id::text as id, event_id::text as event_id, event_type, s
   occurrences, client_ip, user_agent, method, path, api_key_id, execution_id, execution_fingerprint, policy_id,
   policy_version, request_id, details, prev_hash, row_hash`;
 
+const DECISION_COLUMNS = 17;
+
 export class AuditStore {
   readonly #db: SqlClient;
+  readonly #decisions: GroupCommit<DecisionRecord>;
 
   constructor(db: SqlClient) {
     this.#db = db;
+    this.#decisions = new GroupCommit(
+      (records) => this.#insertDecisions(records),
+      (record) => this.#insertDecisions([record]),
+    );
   }
 
   get kind(): SqlClient["kind"] {
@@ -135,13 +143,15 @@ export class AuditStore {
     }
   }
 
-  async recordDecision({ attestation: a, apiKeyId, requestId }: DecisionRecord): Promise<void> {
-    await this.#db.query(
-      `insert into audit_decisions (execution_id, policy_id, policy_version, bundle_hash, bundle_revision, action, rule_id,
-        requires_override, reason, execution_state, execution_fingerprint, signals_hash, signer_key_id, api_key_id,
-        request_id, attestation, issued_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
+  /** Durable when it resolves; concurrent calls share one INSERT and commit (group commit). */
+  recordDecision(record: DecisionRecord): Promise<void> {
+    return this.#decisions.submit(record);
+  }
+
+  async #insertDecisions(records: readonly DecisionRecord[]): Promise<void> {
+    const values: unknown[] = [];
+    const rows = records.map(({ attestation: a, apiKeyId, requestId }, i) => {
+      values.push(
         a.executionId,
         a.policyId,
         a.policyVersion,
@@ -159,7 +169,15 @@ export class AuditStore {
         requestId,
         JSON.stringify(a),
         a.issuedAt,
-      ],
+      );
+      return `(${Array.from({ length: DECISION_COLUMNS }, (_, c) => `$${String(i * DECISION_COLUMNS + c + 1)}`).join(", ")})`;
+    });
+    await this.#db.query(
+      `insert into audit_decisions (execution_id, policy_id, policy_version, bundle_hash, bundle_revision, action, rule_id,
+        requires_override, reason, execution_state, execution_fingerprint, signals_hash, signer_key_id, api_key_id,
+        request_id, attestation, issued_at)
+       values ${rows.join(", ")}`,
+      values,
     );
   }
 

@@ -96,6 +96,8 @@ async function connectRedis(url: string): Promise<Redis> {
     commandTimeout: 2_000,
     connectTimeout: 3_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick (many requests' reservations) share one write to the socket.
+    enableAutoPipelining: true,
   });
   redis.on("error", () => undefined); // reconnects on its own; failures surface as command errors
   try {
