@@ -115,6 +115,19 @@ create table security_event_outbox (
 );
 `,
   },
+  {
+    version: 2,
+    name: "outbox deliveries per sink",
+    sql: `
+create table security_event_deliveries (
+  outbox_id bigint not null references security_event_outbox (id),
+  sink text not null,
+  sent boolean not null,
+  delivered_at timestamptz not null default now(),
+  primary key (outbox_id, sink)
+);
+`,
+  },
 ];
 
 /** Applies the migrations this database lacks; returns the versions applied now. */

@@ -2,6 +2,7 @@
 // keys are the same variable names), validated, and passed down typed. A bad value stops the process with a
 // message naming the variable.
 import { readFileSync } from "node:fs";
+import { ExportConfigError, loadExportConfig, type ExportConfig } from "../export/index.ts";
 
 export interface RateLimits {
   readonly execute: number;
@@ -31,6 +32,7 @@ export interface ServerConfig {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
   readonly production: boolean;
+  readonly export: ExportConfig;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +82,15 @@ function url(source: Source, name: string, schemes: readonly string[]): string |
     throw new ConfigError(`${name} must use ${schemes.join(" or ")} (got ${parsed.protocol})`);
   }
   return raw;
+}
+
+function exportConfig(source: Source): ExportConfig {
+  try {
+    return loadExportConfig(source);
+  } catch (error) {
+    if (error instanceof ExportConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -133,6 +144,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     logLevel: logLevel as ServerConfig["logLevel"],
     shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
     production,
+    export: exportConfig(source),
   };
 }
 

@@ -1,5 +1,5 @@
 // The server's Prometheus metrics (prom-client, its own registry). Labels never carry unbounded values.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export interface ServerMetrics {
   readonly registry: Registry;
@@ -9,6 +9,8 @@ export interface ServerMetrics {
   readonly executeDuration: Histogram;
   readonly replayStoreDuration: Histogram<"operation">;
   readonly auditWriteDuration: Histogram<"table">;
+  readonly exportDelivered: Counter<"sink">;
+  readonly exportFailures: Counter<"sink">;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -48,6 +50,18 @@ export function createServerMetrics(): ServerMetrics {
       buckets: fast,
       registers: [registry],
     }),
+    exportDelivered: new Counter({
+      name: "parmana_export_delivered_total",
+      help: "Security events delivered to an export sink (acknowledged by it).",
+      labelNames: ["sink"],
+      registers: [registry],
+    }),
+    exportFailures: new Counter({
+      name: "parmana_export_failures_total",
+      help: "Failed delivery attempts to an export sink (each batch attempt counts once).",
+      labelNames: ["sink"],
+      registers: [registry],
+    }),
     auditWriteDuration: new Histogram({
       name: "parmana_audit_write_duration_seconds",
       help: "Audit store writes.",
@@ -56,4 +70,39 @@ export function createServerMetrics(): ServerMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** Outbox gauges, computed from the database at scrape time. */
+export function registerOutboxGauges(
+  metrics: ServerMetrics,
+  sinks: readonly string[],
+  backlog: (sink: string) => Promise<{ pending: number; lagSeconds: number }>,
+): void {
+  const snapshot = async (): Promise<Map<string, { pending: number; lagSeconds: number }>> =>
+    new Map(
+      await Promise.all(
+        sinks.map(
+          async (s) =>
+            [s, await backlog(s).catch(() => ({ pending: Number.NaN, lagSeconds: Number.NaN }))] as const,
+        ),
+      ),
+    );
+  new Gauge({
+    name: "parmana_export_outbox_lag_seconds",
+    help: "Age of the oldest security event not yet delivered to the sink (0 when none).",
+    labelNames: ["sink"],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [sink, b] of await snapshot()) this.set({ sink }, b.lagSeconds);
+    },
+  });
+  new Gauge({
+    name: "parmana_export_outbox_pending",
+    help: "Security events not yet delivered to the sink.",
+    labelNames: ["sink"],
+    registers: [metrics.registry],
+    async collect() {
+      for (const [sink, b] of await snapshot()) this.set({ sink }, b.pending);
+    },
+  });
 }

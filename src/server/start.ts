@@ -19,6 +19,14 @@ import type { ServerContext } from "./context.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 import { runtimeIdentity } from "./runtime.ts";
 import { ApiAccessLog } from "./access-log.ts";
+import {
+  KafkaSink,
+  OutboxRelay,
+  outboxBacklog,
+  type ExportConfig,
+  type ExportSink,
+} from "../export/index.ts";
+import { registerOutboxGauges } from "./metrics.ts";
 import { hostname } from "node:os";
 
 /** Where the example bundle and its (example-only) key live, in a checkout and in the installed package. */
@@ -55,6 +63,7 @@ interface Resources {
   redis?: Redis;
   sql?: SqlClient;
   keyWatch?: KeyFileWatch;
+  relay?: OutboxRelay;
 }
 
 function eventSink(audit: AuditStore | undefined, logger: Logger): SecurityEventSink {
@@ -198,6 +207,7 @@ async function compose(
     keys = loaded.ring;
     resources.keyWatch = loaded.watch;
   }
+  startExport(config.export, resources, metrics, logger);
   const accessLog = audit
     ? new ApiAccessLog(audit, (n) => {
         metrics.eventsDropped.inc({ reason: "api access log full" }, n);
@@ -217,6 +227,43 @@ async function compose(
     accessLog,
   };
   return { context, resources, logger };
+}
+
+/** Starts the outbox relay for the configured sinks; export needs the audit database (the outbox lives there). */
+function startExport(
+  config: ExportConfig,
+  resources: Resources,
+  metrics: ServerMetrics,
+  logger: Logger,
+): void {
+  const sinks: ExportSink[] = config.kafka ? [new KafkaSink(config.kafka)] : [];
+  if (sinks.length === 0) return;
+  const db = resources.sql;
+  if (!db)
+    throw new ConfigError(
+      "PARMANA_EXPORT_KAFKA_BROKERS: export needs AUDIT_DATABASE_URL (the outbox is in the audit database)",
+    );
+  resources.relay = new OutboxRelay({
+    db,
+    sinks,
+    batchSize: config.relayBatchSize,
+    idleMs: config.relayIdleMs,
+    observer: {
+      delivered: (sink, n) => {
+        metrics.exportDelivered.inc({ sink }, n);
+      },
+      failed: (sink, error) => {
+        metrics.exportFailures.inc({ sink });
+        logger.warn({ sink, err: error }, "export delivery failed; will retry");
+      },
+    },
+  });
+  registerOutboxGauges(
+    metrics,
+    sinks.map((s) => s.name),
+    (sink) => outboxBacklog(db, sink),
+  );
+  resources.relay.start();
 }
 
 function serveMetrics(metrics: ServerMetrics, host: string, port: number): Promise<Server> {
@@ -285,6 +332,7 @@ export async function startServer(
       );
       resources.keyWatch?.stop();
       await context.events.close();
+      await resources.relay?.stop();
       await context.accessLog?.close();
       await context.replay.close();
       resources.redis?.disconnect();

@@ -1,0 +1,133 @@
+// Export configuration from the environment; a malformed value stops start-up naming the variable.
+import { readFileSync } from "node:fs";
+import type { Severity } from "../events/index.ts";
+import { EXPORT_FORMATS, type ExportFormat } from "./formats.ts";
+
+export class ExportConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExportConfigError";
+  }
+}
+
+export const SEVERITIES: readonly Severity[] = ["low", "medium", "high", "critical"];
+
+export interface KafkaExportConfig {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly format: ExportFormat;
+  readonly minSeverity: Severity;
+  readonly clientId: string;
+  readonly tls: { readonly ca?: string; readonly cert?: string; readonly key?: string } | undefined;
+  readonly sasl:
+    | {
+        readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
+        readonly username: string;
+        readonly password: string;
+      }
+    | undefined;
+}
+
+export interface ExportConfig {
+  readonly kafka: KafkaExportConfig | undefined;
+  readonly relayBatchSize: number;
+  readonly relayIdleMs: number;
+}
+
+type Source = Readonly<Record<string, string | undefined>>;
+
+function value(source: Source, name: string): string | undefined {
+  const raw = source[name];
+  return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+}
+
+function oneOf<T extends string>(source: Source, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = value(source, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ExportConfigError(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(", ")}`);
+  return raw as T;
+}
+
+function file(source: Source, name: string): string | undefined {
+  const path = value(source, name);
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new ExportConfigError(`${name}: cannot read ${path}`);
+  }
+}
+
+function wholeNumber(source: Source, name: string, fallback: number, min: number, max: number): number {
+  const raw = value(source, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new ExportConfigError(
+      `${name}=${JSON.stringify(raw)} must be a whole number from ${String(min)} to ${String(max)}`,
+    );
+  return n;
+}
+
+const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+function kafka(source: Source): KafkaExportConfig | undefined {
+  const brokersText = value(source, "PARMANA_EXPORT_KAFKA_BROKERS");
+  if (brokersText === undefined) return undefined;
+  const brokers = brokersText.split(",").map((b) => b.trim());
+  const bad = brokers.find((b) => !BROKER.test(b));
+  if (bad !== undefined)
+    throw new ExportConfigError(`PARMANA_EXPORT_KAFKA_BROKERS: "${bad}" is not host:port`);
+  const topic = value(source, "PARMANA_EXPORT_KAFKA_TOPIC") ?? "parmana.security-events";
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic))
+    throw new ExportConfigError(
+      `PARMANA_EXPORT_KAFKA_TOPIC=${JSON.stringify(topic)} is not a valid topic name`,
+    );
+  const tlsEnabled = oneOf(source, "PARMANA_EXPORT_KAFKA_TLS", ["true", "false"], "false") === "true";
+  const mechanism = value(source, "PARMANA_EXPORT_KAFKA_SASL_MECHANISM");
+  let sasl: KafkaExportConfig["sasl"];
+  if (mechanism !== undefined) {
+    const m = oneOf(
+      source,
+      "PARMANA_EXPORT_KAFKA_SASL_MECHANISM",
+      ["plain", "scram-sha-256", "scram-sha-512"] as const,
+      "plain",
+    );
+    const username = value(source, "PARMANA_EXPORT_KAFKA_SASL_USERNAME");
+    const password = file(source, "PARMANA_EXPORT_KAFKA_SASL_PASSWORD_FILE")?.trim();
+    if (username === undefined || password === undefined) {
+      throw new ExportConfigError(
+        "PARMANA_EXPORT_KAFKA_SASL_MECHANISM needs PARMANA_EXPORT_KAFKA_SASL_USERNAME and PARMANA_EXPORT_KAFKA_SASL_PASSWORD_FILE",
+      );
+    }
+    sasl = { mechanism: m, username, password };
+  }
+  const ca = file(source, "PARMANA_EXPORT_KAFKA_TLS_CA_FILE");
+  const cert = file(source, "PARMANA_EXPORT_KAFKA_TLS_CERT_FILE");
+  const key = file(source, "PARMANA_EXPORT_KAFKA_TLS_KEY_FILE");
+  return {
+    brokers,
+    topic,
+    format: oneOf(source, "PARMANA_EXPORT_KAFKA_FORMAT", EXPORT_FORMATS, "ocsf"),
+    minSeverity: oneOf(source, "PARMANA_EXPORT_KAFKA_MIN_SEVERITY", SEVERITIES, "low"),
+    clientId: value(source, "PARMANA_EXPORT_KAFKA_CLIENT_ID") ?? "parmana",
+    tls:
+      tlsEnabled || ca !== undefined
+        ? {
+            ...(ca !== undefined && { ca }),
+            ...(cert !== undefined && { cert }),
+            ...(key !== undefined && { key }),
+          }
+        : undefined,
+    sasl,
+  };
+}
+
+export function loadExportConfig(source: Source): ExportConfig {
+  return {
+    kafka: kafka(source),
+    relayBatchSize: wholeNumber(source, "PARMANA_EXPORT_RELAY_BATCH", 500, 1, 10_000),
+    relayIdleMs: wholeNumber(source, "PARMANA_EXPORT_RELAY_IDLE_MS", 250, 10, 60_000),
+  };
+}

@@ -1,0 +1,12 @@
+// SIEM export: renderings (OCSF, ECS, CEF, raw), the Kafka sink and the transactional-outbox relay.
+export { renderEvent, EXPORT_FORMATS, type ExportFormat, type Rendered } from "./formats.ts";
+export {
+  loadExportConfig,
+  ExportConfigError,
+  SEVERITIES,
+  type ExportConfig,
+  type KafkaExportConfig,
+} from "./config.ts";
+export { KafkaSink } from "./kafka.ts";
+export { OutboxRelay, outboxBacklog, type RelayObserver, type RelayOptions } from "./relay.ts";
+export { atLeast, type ExportSink } from "./sink.ts";

@@ -1,0 +1,113 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { buildSecurityEvent, SecurityEventType, type RaiseInput } from "../../../src/events/index.ts";
+import { renderEvent, loadExportConfig, ExportConfigError } from "../../../src/export/index.ts";
+
+const schema = (name: string): object =>
+  JSON.parse(
+    readFileSync(new URL(`../../fixtures/siem/${name}.schema.json`, import.meta.url), "utf8"),
+  ) as object;
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validators = {
+  ocsf: ajv.compile(schema("ocsf")),
+  ecs: ajv.compile(schema("ecs")),
+  raw: ajv.compile(schema("raw")),
+};
+const source = { component: "server" as const, instance: "test-0" };
+
+function sample(type: SecurityEventType): RaiseInput {
+  return {
+    type,
+    message: `a ${type} | with = odd\ncharacters`,
+    occurrences: 3,
+    actor: { apiKeyId: "payments", clientIp: "10.1.2.3", userAgent: "curl/8" },
+    request: { method: "POST", path: "/execute", requestId: "req-1" },
+    policy: { policyId: "loan-approval", policyVersion: "1.2.0" },
+    execution: { executionId: "loan-42", fingerprint: "ab".repeat(32) },
+    details: { reason: "test" },
+  };
+}
+
+test("export.formats: every event type renders as schema-valid OCSF, ECS and raw JSON", () => {
+  for (const type of Object.values(SecurityEventType)) {
+    const event = buildSecurityEvent(sample(type), source);
+    for (const format of ["ocsf", "ecs", "raw"] as const) {
+      const doc = JSON.parse(renderEvent(event, format).value) as Record<string, unknown>;
+      const validate = validators[format];
+      assert.ok(validate(doc), `${type} as ${format}: ${ajv.errorsText(validate.errors)}`);
+    }
+    const ocsf = JSON.parse(renderEvent(event, "ocsf").value) as {
+      class_uid: number;
+      severity_id: number;
+      time: number;
+      count: number;
+      metadata: { uid: string };
+    };
+    assert.equal(
+      ocsf.class_uid,
+      type === "unauthorized_access" || type === "rate_limit_exceeded" ? 6003 : 2004,
+      type,
+    );
+    assert.equal(ocsf.severity_id, event.severity_id);
+    assert.equal(ocsf.time, Date.parse(event.occurred_at));
+    assert.equal(ocsf.count, 3);
+    assert.equal(ocsf.metadata.uid, event.event_id);
+  }
+  const limited = JSON.parse(
+    renderEvent(buildSecurityEvent(sample("rate_limit_exceeded"), source), "ocsf").value,
+  ) as { disposition: string };
+  assert.equal(limited.disposition, "Blocked");
+});
+
+test("export.formats: CEF is one line, its header and extension escaped, shaped like the checked sample", () => {
+  const sampleLine = readFileSync(
+    new URL("../../fixtures/siem/cef-sample.txt", import.meta.url),
+    "utf8",
+  ).trim();
+  const shape =
+    /^CEF:0\|Parmana\|Parmana Governance\|[^|]+\|[a-z_]+\|[^|]+\|(?:10|[0-9])\|(?:[A-Za-z0-9]+=(?:[^=\\]|\\[=\\n])*(?: |$))+$/;
+  assert.match(sampleLine, shape);
+  const line = renderEvent(buildSecurityEvent(sample("replay_attempt"), source), "cef").value;
+  assert.match(line, shape);
+  assert.ok(!line.includes("\n"), "a newline in the message never breaks the record");
+  assert.match(line, /msg=a replay_attempt \| with \\= odd\\ncharacters$/);
+  assert.match(line, /\|replay_attempt\|Replayed executionId\|8\|/);
+  assert.match(line, / cnt=3 /);
+});
+
+test("export.config: a malformed export setting stops start-up naming the variable", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ PARMANA_EXPORT_KAFKA_BROKERS: "kafka" }, /^PARMANA_EXPORT_KAFKA_BROKERS: "kafka" is not host:port/],
+    [
+      { PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_KAFKA_FORMAT: "xml" },
+      /^PARMANA_EXPORT_KAFKA_FORMAT=/,
+    ],
+    [
+      { PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_KAFKA_MIN_SEVERITY: "urgent" },
+      /^PARMANA_EXPORT_KAFKA_MIN_SEVERITY=/,
+    ],
+    [
+      { PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_KAFKA_SASL_MECHANISM: "scram-sha-512" },
+      /needs PARMANA_EXPORT_KAFKA_SASL_USERNAME/,
+    ],
+    [
+      { PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_KAFKA_TLS_CA_FILE: "/nonexistent/ca.pem" },
+      /^PARMANA_EXPORT_KAFKA_TLS_CA_FILE: cannot read/,
+    ],
+    [{ PARMANA_EXPORT_RELAY_BATCH: "0" }, /^PARMANA_EXPORT_RELAY_BATCH=/],
+  ];
+  for (const [env, message] of cases)
+    assert.throws(
+      () => loadExportConfig(env),
+      (e: unknown) => e instanceof ExportConfigError && message.test(e.message),
+      JSON.stringify(env),
+    );
+  const ok = loadExportConfig({ PARMANA_EXPORT_KAFKA_BROKERS: "a:9092, b:9093" });
+  assert.deepEqual(
+    [ok.kafka?.brokers, ok.kafka?.topic, ok.kafka?.format, ok.kafka?.minSeverity],
+    [["a:9092", "b:9093"], "parmana.security-events", "ocsf", "low"],
+  );
+  assert.equal(loadExportConfig({}).kafka, undefined);
+});
