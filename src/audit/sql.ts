@@ -60,26 +60,27 @@ export function connectPostgres(options: PostgresOptions): SqlClient {
       guarded(async () => {
         await pool.query(text);
       }),
-    transaction: <T>(work: (tx: SqlExecutor) => Promise<T>) =>
-      guarded(async () => {
-        const client = await pool.connect();
-        try {
-          await client.query("begin");
-          const result = await work({
-            query: (text, params) => run(client, text, params),
-            exec: async (text) => {
+    // Errors of the database are AuditUnavailableError; errors of `work` itself pass through unchanged.
+    transaction: async <T>(work: (tx: SqlExecutor) => Promise<T>) => {
+      const client = await guarded(() => pool.connect());
+      try {
+        await guarded(() => client.query("begin"));
+        const result = await work({
+          query: (text, params) => guarded(() => run(client, text, params)),
+          exec: (text) =>
+            guarded(async () => {
               await client.query(text);
-            },
-          });
-          await client.query("commit");
-          return result;
-        } catch (error) {
-          await client.query("rollback").catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
-      }),
+            }),
+        });
+        await guarded(() => client.query("commit"));
+        return result;
+      } catch (error) {
+        await client.query("rollback").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }
@@ -100,15 +101,14 @@ export async function openPglite(dataDir?: string): Promise<SqlClient> {
         await db.exec(text);
       }),
     transaction: (work) =>
-      guarded(() =>
-        db.transaction((tx) =>
-          work({
-            query: (text, params) => run(tx, text, params),
-            exec: async (text) => {
+      db.transaction((tx) =>
+        work({
+          query: (text, params) => guarded(() => run(tx, text, params)),
+          exec: (text) =>
+            guarded(async () => {
               await tx.exec(text);
-            },
-          }),
-        ),
+            }),
+        }),
       ),
     close: () => db.close(),
   };

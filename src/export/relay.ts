@@ -37,6 +37,7 @@ export class OutboxRelay {
   readonly #options: Required<Omit<RelayOptions, "observer">> & { observer: RelayObserver };
   readonly #stop = new AbortController();
   readonly #loops: Promise<void>[] = [];
+  #stopped: Promise<void> | undefined;
 
   constructor(options: RelayOptions) {
     this.#options = { batchSize: 500, idleMs: 250, maxBackoffMs: 30_000, observer: {}, ...options };
@@ -88,11 +89,14 @@ export class OutboxRelay {
     for (const sink of this.#options.sinks) this.#loops.push(this.#loop(sink));
   }
 
-  /** Stops after the batches in flight; closes the sinks. */
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    await Promise.all(this.#loops);
-    await Promise.all(this.#options.sinks.map((s) => s.close()));
+  /** Stops after the batches in flight; closes the sinks. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      this.#stop.abort();
+      await Promise.all(this.#loops);
+      await Promise.all(this.#options.sinks.map((s) => s.close()));
+    })();
+    return this.#stopped;
   }
 }
 

@@ -26,19 +26,25 @@ async function freePort(): Promise<number> {
 }
 
 export interface PrivateService {
+  /** A connection URL, or for Kafka the comma-separated brokers. */
   readonly url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
 
-export async function privateService(t: TestContext, name: "redis" | "postgres"): Promise<PrivateService> {
+const PORT_VARIABLES = {
+  redis: ["PARMANA_TEST_REDIS_PORT"],
+  postgres: ["PARMANA_TEST_PG_PORT"],
+  kafka: ["PARMANA_TEST_KAFKA_PORT", "PARMANA_TEST_KAFKA_CONTROLLER_PORT"],
+} as const;
+
+export async function privateService(
+  t: TestContext,
+  name: "redis" | "postgres" | "kafka",
+): Promise<PrivateService> {
   const runDir = await mkdtemp(join(tmpdir(), `parmana-private-${name}-`));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    PARMANA_INFRA_RUN: runDir,
-    [name === "redis" ? "PARMANA_TEST_REDIS_PORT" : "PARMANA_TEST_PG_PORT"]: String(port),
-  };
+  const env: Record<string, string | undefined> = { ...process.env, PARMANA_INFRA_RUN: runDir };
+  for (const variable of PORT_VARIABLES[name]) env[variable] = String(await freePort());
   const script = async (command: "up" | "down", ...args: string[]): Promise<void> => {
     try {
       await run(join(infra, command), [...args, name], { env });
@@ -52,6 +58,10 @@ export async function privateService(t: TestContext, name: "redis" | "postgres")
     await script("down", "--purge").catch(() => undefined);
     await rm(runDir, { recursive: true, force: true });
   });
-  const { url } = JSON.parse(await readFile(join(runDir, `${name}.json`), "utf8")) as { url: string };
+  const described = JSON.parse(await readFile(join(runDir, `${name}.json`), "utf8")) as {
+    url?: string;
+    brokers?: string[];
+  };
+  const url = described.url ?? (described.brokers ?? []).join(",");
   return { url, stop: () => script("down"), start: () => script("up") };
 }

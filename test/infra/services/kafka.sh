@@ -38,17 +38,21 @@ kafka_up() {
   else
     local libs
     libs=$(kafka_libs_dir)
-    rm -rf "$KAFKA_DIR"
+    stop_pid "$KAFKA_DIR/kafka.pid" kafka
     mkdir -p "$KAFKA_DIR/data"
+    # A restart keeps topics and records (as a real broker would); only a first start formats storage.
+    [[ -f $KAFKA_DIR/server.log ]] && mv "$KAFKA_DIR/server.log" "$KAFKA_DIR/server.log.previous"
     sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
       -e "s#@DATA_DIR@#$KAFKA_DIR/data#g" "$INFRA_DIR/kafka/server.properties" >"$KAFKA_DIR/server.properties"
     sed -e "s#@LOG_FILE@#$KAFKA_DIR/server.log#g" "$INFRA_DIR/kafka/log4j2.xml" >"$KAFKA_DIR/log4j2.xml"
-    # A cluster id is 16 random bytes in unpadded base64url.
-    local cluster_id
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
-    java -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -cp "$libs/*" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/format.log" 2>&1 ||
-      die "formatting Kafka's storage failed; see $KAFKA_DIR/format.log"
+    if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
+      # A cluster id is 16 random bytes in unpadded base64url.
+      local cluster_id
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+      java -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -cp "$libs/*" kafka.tools.StorageTool format \
+        -t "$cluster_id" -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/format.log" 2>&1 ||
+        die "formatting Kafka's storage failed; see $KAFKA_DIR/format.log"
+    fi
     # setsid: the broker must outlive the shell that started it, and not get its signals.
     setsid java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.xml" -cp "$libs/*" kafka.Kafka "$KAFKA_DIR/server.properties" \

@@ -1,0 +1,143 @@
+// Nothing is lost: with the broker down, 10,000 events wait in the outbox (lag rises), and all arrive when it
+// returns (lag falls back to 0). A relay that dies mid-batch, after the broker took records but before it
+// recorded the delivery, loses nothing either: the next relay sends them again (at-least-once by event_id).
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { AuditStore, connectPostgres, migrate, type SqlClient } from "../../../src/audit/index.ts";
+import { SecurityEventBus, type SecurityEvent } from "../../../src/events/index.ts";
+import { KafkaSink, OutboxRelay, outboxBacklog, type ExportSink } from "../../../src/export/index.ts";
+import { eventually } from "../../support/kube.ts";
+import { createTopic, readTopic } from "../../support/kafka-consumer.ts";
+import { privateService } from "../../support/private-services.ts";
+import { freshDatabase } from "../../support/server.ts";
+import { kafkaService, type KafkaService } from "../../support/services.ts";
+
+async function outboxDatabase(t: TestContext): Promise<SqlClient> {
+  const db = connectPostgres({ connectionString: await freshDatabase(t) });
+  t.after(() => db.close());
+  await migrate(db);
+  return db;
+}
+
+async function raise(db: SqlClient, count: number): Promise<void> {
+  const audit = new AuditStore(db);
+  const bus = new SecurityEventBus({
+    source: { component: "server", instance: "outage-test" },
+    sinks: [{ name: "audit", write: (events) => audit.appendSecurityEvents(events) }],
+    coalesceWindowMs: 0,
+  });
+  for (let i = 0; i < count; i++) {
+    bus.raise({
+      type: "unauthorized_access",
+      message: `guess ${String(i)}`,
+      actor: { clientIp: `10.0.${String(i % 250)}.1` },
+    });
+  }
+  await bus.flush();
+  assert.equal(bus.pending, 0);
+}
+
+function sink(kafka: KafkaService, topic: string): KafkaSink {
+  return new KafkaSink({
+    brokers: kafka.brokers,
+    topic,
+    format: "raw",
+    minSeverity: "low",
+    clientId: `outage-${randomUUID()}`,
+    tls: undefined,
+    sasl: undefined,
+  });
+}
+
+test("export outage: 10,000 events raised while the broker is down all arrive when it returns; lag rises and falls", async (t) => {
+  const broker = await privateService(t, "kafka");
+  const kafka: KafkaService = { name: "Kafka", brokers: broker.url.split(","), log: "" };
+  const topic = `outage-${randomUUID()}`;
+  await createTopic(kafka, topic);
+  const db = await outboxDatabase(t);
+  await broker.stop();
+
+  const failures: unknown[] = [];
+  const relay = new OutboxRelay({
+    db,
+    sinks: [sink(kafka, topic)],
+    maxBackoffMs: 1_000,
+    observer: { failed: (_s, e) => failures.push(e) },
+  });
+  relay.start();
+  t.after(() => relay.stop());
+  await raise(db, 10_000);
+  const during = await outboxBacklog(db, "kafka");
+  assert.equal(during.pending, 10_000);
+  await sleep(2_000);
+  const later = await outboxBacklog(db, "kafka");
+  assert.ok(later.lagSeconds >= 2, `lag rose while the broker was down (${String(later.lagSeconds)} s)`);
+  assert.ok(failures.length > 0, "the relay kept trying");
+
+  await broker.start();
+  const reader = await readTopic(t, kafka, topic);
+  await eventually(
+    "all 10,000 events to arrive",
+    () => Promise.resolve(reader.keys().size === 10_000 ? true : undefined),
+    180_000,
+    500,
+  );
+  const after = await outboxBacklog(db, "kafka");
+  assert.deepEqual(after, { pending: 0, lagSeconds: 0 });
+  const [stored] = await db.query<{ n: string }>("select count(*)::text as n from audit_security_events");
+  assert.equal(stored?.n, "10000", "none missing from the audit table");
+  // Leave the private broker cleanly before it is stopped by its own cleanup.
+  await reader.close();
+  await relay.stop();
+});
+
+test("export outage: a relay killed mid-batch after the broker took the records loses nothing", async (t) => {
+  const kafka = kafkaService();
+  const topic = `crash-${randomUUID()}`;
+  await createTopic(kafka, topic);
+  const db = await outboxDatabase(t);
+  await raise(db, 2_000);
+
+  const real = sink(kafka, topic);
+  t.after(() => real.close());
+  let crashed = false;
+  const crashing: ExportSink = {
+    name: "kafka",
+    minSeverity: "low",
+    send: async (events: readonly SecurityEvent[]) => {
+      await real.send(events);
+      if (!crashed) {
+        crashed = true;
+        throw new Error("relay killed after the broker acknowledged, before the delivery was recorded");
+      }
+    },
+    close: () => real.close(),
+  };
+  const first = new OutboxRelay({ db, sinks: [crashing], batchSize: 500 });
+  await assert.rejects(first.deliverBatch(crashing), /relay killed/);
+  assert.equal(
+    (await outboxBacklog(db, "kafka")).pending,
+    2_000,
+    "the killed batch was not recorded as delivered",
+  );
+
+  const second = new OutboxRelay({ db, sinks: [sink(kafka, topic)], maxBackoffMs: 500 });
+  second.start();
+  t.after(async () => {
+    await second.stop();
+  });
+  const reader = await readTopic(t, kafka, topic);
+  await eventually(
+    "all 2,000 events to arrive",
+    () => Promise.resolve(reader.keys().size === 2_000 ? true : undefined),
+    120_000,
+    500,
+  );
+  assert.ok(
+    reader.records.length >= 2_000 + 500 - 1,
+    "the batch of the killed relay was sent again (at-least-once)",
+  );
+  assert.deepEqual(await outboxBacklog(db, "kafka"), { pending: 0, lagSeconds: 0 });
+});
