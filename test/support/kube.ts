@@ -49,6 +49,7 @@ export async function eventually<T>(
     try {
       const value = await probe();
       if (value !== undefined) return value;
+      last = undefined; // only the latest attempt's error explains a timeout
     } catch (error) {
       last = error;
     }
