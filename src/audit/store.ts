@@ -253,37 +253,37 @@ export class AuditStore {
       const [last] = await tx.query<{ row_hash: string }>(
         "select row_hash from audit_security_events order by id desc limit 1",
       );
-      let prev = last?.row_hash ?? GENESIS_HASH;
-      for (const event of fresh) prev = await this.#appendOne(tx, event, prev);
+      const prev = last?.row_hash ?? GENESIS_HASH;
+      await this.#appendChained(tx, fresh, prev);
     });
   }
 
-  async #appendOne(tx: SqlExecutor, e: SecurityEvent, prev: string): Promise<string> {
-    const row: ChainedEventRow = {
-      event_id: e.event_id,
-      event_type: e.event_type,
-      severity: e.severity,
-      occurred_at: e.occurred_at,
-      occurrences: e.occurrences,
-      client_ip: e.actor.client_ip,
-      user_agent: e.actor.user_agent,
-      method: e.request.method,
-      path: e.request.path,
-      api_key_id: e.actor.api_key_id,
-      execution_id: e.execution.execution_id,
-      execution_fingerprint: e.execution.execution_fingerprint,
-      policy_id: e.policy.policy_id,
-      policy_version: e.policy.policy_version,
-      request_id: e.request.request_id,
-      details: e.details,
-    };
-    const hash = rowHash(prev, row);
-    await tx.query(
-      `insert into audit_security_events (event_id, event_type, severity, occurred_at, occurrences, client_ip, user_agent,
-        method, path, api_key_id, execution_id, execution_fingerprint, policy_id, policy_version, request_id, details,
-        prev_hash, row_hash)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-      [
+  /** Chains `events` after `prev` and inserts them (rows and outbox) with one statement each. */
+  async #appendChained(tx: SqlExecutor, events: readonly SecurityEvent[], prev: string): Promise<void> {
+    const columns: unknown[][] = Array.from({ length: 18 }, () => []);
+    let hash = prev;
+    for (const e of events) {
+      const row: ChainedEventRow = {
+        event_id: e.event_id,
+        event_type: e.event_type,
+        severity: e.severity,
+        occurred_at: e.occurred_at,
+        occurrences: e.occurrences,
+        client_ip: e.actor.client_ip,
+        user_agent: e.actor.user_agent,
+        method: e.request.method,
+        path: e.request.path,
+        api_key_id: e.actor.api_key_id,
+        execution_id: e.execution.execution_id,
+        execution_fingerprint: e.execution.execution_fingerprint,
+        policy_id: e.policy.policy_id,
+        policy_version: e.policy.policy_version,
+        request_id: e.request.request_id,
+        details: e.details,
+      };
+      const previous = hash;
+      hash = rowHash(previous, row);
+      const values = [
         row.event_id,
         row.event_type,
         row.severity,
@@ -300,15 +300,29 @@ export class AuditStore {
         row.policy_version,
         row.request_id,
         JSON.stringify(row.details),
-        prev,
+        previous,
         hash,
-      ],
+      ];
+      values.forEach((v, i) => columns[i]?.push(v));
+    }
+    // unnest … with ordinality, ordered: ids are assigned in chain order.
+    await tx.query(
+      `insert into audit_security_events (event_id, event_type, severity, occurred_at, occurrences, client_ip, user_agent,
+        method, path, api_key_id, execution_id, execution_fingerprint, policy_id, policy_version, request_id, details,
+        prev_hash, row_hash)
+       select e, t, s, o, n, ip, ua, m, p, k, x, f, pi, pv, r, d, ph, rh
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::int[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::jsonb[],
+                   $17::text[], $18::text[])
+            with ordinality as u(e, t, s, o, n, ip, ua, m, p, k, x, f, pi, pv, r, d, ph, rh, ord)
+       order by ord`,
+      columns,
     );
-    await tx.query("insert into security_event_outbox (event_id, envelope) values ($1, $2)", [
-      e.event_id,
-      JSON.stringify(e),
-    ]);
-    return hash;
+    await tx.query(
+      `insert into security_event_outbox (event_id, envelope)
+       select e, v from unnest($1::uuid[], $2::jsonb[]) with ordinality as u(e, v, ord) order by ord`,
+      [events.map((e) => e.event_id), events.map((e) => JSON.stringify(e))],
+    );
   }
 
   async securitySummary(range: TimeRange & { limit: number }): Promise<SecuritySummaryRow[]> {
