@@ -24,6 +24,8 @@ export interface OverrideRequest {
   readonly reason: string;
 }
 
+// The SDK declares its own response types so that its published typings never pull in the server's
+// database layer.
 export interface SecuritySummaryRow {
   readonly event_type: string;
   readonly severity: string;

@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const infra = fileURLToPath(new URL("../infra/", import.meta.url));
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();

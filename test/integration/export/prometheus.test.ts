@@ -4,27 +4,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventually } from "../../support/kube.ts";
+import { freePort } from "../../support/private-services.ts";
 import { executeBody, get, post, startTestServer, uniqueId } from "../../support/server.ts";
 import type { SecuritySummaryRow } from "../../../src/client/index.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) =>
-    server.close(() => {
-      resolve();
-    }),
-  );
-  assert.ok(typeof address === "object" && address !== null);
-  return address.port;
-}
 
 test("prometheus: a real Prometheus scrape of parmana_security_events_total equals the counts in /audit/security", async (t) => {
   const s = await startTestServer(t, { env: { PARMANA_RATE_LIMIT_EXECUTE: "3" } });
