@@ -11,6 +11,11 @@ export const ErrorBody = Type.Object(
   { additionalProperties: true, $id: "Error" },
 );
 
+/** Response schemas for the error statuses a route can answer with. */
+export function errorResponses<S extends number>(...statuses: S[]): Record<S, typeof ErrorBody> {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorBody])) as Record<S, typeof ErrorBody>;
+}
+
 const IDENTIFIER = "^[A-Za-z0-9._:-]+$";
 export const ExecutionId = Type.String({ minLength: 1, maxLength: 200, pattern: IDENTIFIER });
 const PolicyId = Type.String({ minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$" });

@@ -5,10 +5,10 @@ import type { AuditStore } from "../../audit/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import {
+  errorResponses,
   DecisionDetail,
   DecisionsPage,
   DecisionsQuery,
-  ErrorBody,
   EventsPage,
   EventsQuery,
   ExecutionParams,
@@ -77,14 +77,7 @@ async function query<T>(ctx: ServerContext, work: (audit: AuditStore) => Promise
 
 export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const errors = {
-    400: ErrorBody,
-    401: ErrorBody,
-    403: ErrorBody,
-    404: ErrorBody,
-    429: ErrorBody,
-    503: ErrorBody,
-  };
+  const errors = errorResponses(400, 401, 403, 404, 429, 503);
   const common = { config: { scope: "audit:read" as const } };
   const doc = { tags: ["audit"], security: [{ bearer: [] }] };
 

@@ -18,7 +18,7 @@ import { SecurityEventType } from "../../events/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import {
-  ErrorBody,
+  errorResponses,
   EvaluateBody,
   type OverrideRecord,
   EvaluateResponse,
@@ -322,17 +322,7 @@ async function execute(
 
 export function decisionRoutes(app: FastifyInstance, ctx: ServerContext, small: { bodyLimit: number }): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const errors = {
-    400: ErrorBody,
-    401: ErrorBody,
-    403: ErrorBody,
-    404: ErrorBody,
-    409: ErrorBody,
-    413: ErrorBody,
-    422: ErrorBody,
-    429: ErrorBody,
-    503: ErrorBody,
-  };
+  const errors = errorResponses(400, 401, 403, 404, 409, 413, 422, 429, 503);
 
   typed.post(
     "/execute",

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { SUPPORTED_SCHEMA_VERSIONS } from "../../policy/index.ts";
 import { capabilities, type ServerContext } from "../context.ts";
-import { ErrorBody, Policies, RuntimeManifest } from "../schemas.ts";
+import { errorResponses, Policies, RuntimeManifest } from "../schemas.ts";
 
 function activeBundles(
   ctx: ServerContext,
@@ -19,7 +19,7 @@ function activeBundles(
 
 export function runtimeRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
-  const errors = { 401: ErrorBody, 403: ErrorBody, 429: ErrorBody };
+  const errors = errorResponses(401, 403, 429);
   typed.get(
     "/runtime/manifest",
     {
