@@ -3,6 +3,7 @@
 import {
   SigningDomain,
   canonicalize,
+  canonicalString,
   parseSha256,
   sha256Hex,
   signPayload,
@@ -49,7 +50,7 @@ export interface Attestation extends UnsignedAttestation {
  */
 function fingerprintOfCanonical(policyId: string, policyVersion: string, canonicalSignals: string): string {
   return sha256Hex(
-    `{"policyId":${canonicalize(policyId)},"policyVersion":${canonicalize(policyVersion)},"signals":${canonicalSignals}}`,
+    `{"policyId":${canonicalString(policyId)},"policyVersion":${canonicalString(policyVersion)},"signals":${canonicalSignals}}`,
   );
 }
 

@@ -169,6 +169,12 @@ export function canonicalize(value: unknown): string {
   return walk.indexKeys ? serializePrepared(prepared) : JSON.stringify(prepared);
 }
 
+/** The canonical JSON of one string (cheaper than canonicalize for the common case of a lone string). */
+export function canonicalString(value: string): string {
+  checkString(value, []);
+  return JSON.stringify(value);
+}
+
 /** Canonical JSON as UTF-8 bytes: what is hashed and signed. */
 export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalize(value), "utf8");

@@ -1,5 +1,11 @@
 // Pure cryptographic core: canonical JSON, hashes, Ed25519 keys and domain-separated signatures. No I/O.
-export { canonicalize, canonicalBytes, CanonicalizationError, type JsonValue } from "./canonical.ts";
+export {
+  canonicalize,
+  canonicalBytes,
+  canonicalString,
+  CanonicalizationError,
+  type JsonValue,
+} from "./canonical.ts";
 export { sha256Hex, sha256Tagged, canonicalHash, parseSha256, sameHash, HASH_PREFIX } from "./hash.ts";
 export {
   parsePublicKey,
