@@ -16,6 +16,7 @@ import { SecurityEventType } from "../events/index.ts";
 import { hasScope } from "./api-keys.ts";
 import type { ServerContext } from "./context.ts";
 import { ApiError, ErrorCode } from "./errors.ts";
+import { actorOf, requestOf } from "./request-facts.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { decisionRoutes } from "./routes/decisions.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -43,11 +44,6 @@ function routeLimit(ctx: ServerContext, url: string): number {
   return limits.verify;
 }
 
-function clientFacts(request: FastifyRequest): { clientIp: string; userAgent: string | undefined } {
-  const agent = request.headers["user-agent"];
-  return { clientIp: request.ip, userAgent: typeof agent === "string" ? agent : undefined };
-}
-
 /** Reads `Authorization: Bearer <key>` and resolves the key; never rejects by itself. */
 function identify(ctx: ServerContext, request: FastifyRequest): void {
   request.apiKey = undefined;
@@ -70,8 +66,8 @@ function raiseUnauthorized(ctx: ServerContext, request: FastifyRequest, reason: 
   ctx.events.raise({
     type: SecurityEventType.unauthorizedAccess,
     message: `${request.method} ${request.routeOptions.url ?? request.url} refused: ${reason}`,
-    actor: { apiKeyId: request.apiKey?.id, ...clientFacts(request) },
-    request: { method: request.method, path: request.routeOptions.url ?? request.url, requestId: request.id },
+    actor: actorOf(request),
+    request: requestOf(request),
     details: { reason },
   });
 }
@@ -248,8 +244,8 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
       ctx.events.raise({
         type: SecurityEventType.rateLimitExceeded,
         message: `rate limit exceeded on ${request.method} ${path}`,
-        actor: { apiKeyId: request.apiKey?.id, ...clientFacts(request) },
-        request: { method: request.method, path, requestId: request.id },
+        actor: actorOf(request),
+        request: requestOf(request),
         details: { limit: routeLimit(ctx, path) },
       });
     },

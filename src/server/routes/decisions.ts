@@ -17,6 +17,7 @@ import { AuditUnavailableError } from "../../audit/index.ts";
 import { SecurityEventType } from "../../events/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
+import { actorOf, requestOf } from "../request-facts.ts";
 import {
   errorResponses,
   EvaluateBody,
@@ -32,23 +33,6 @@ import {
   VerifyResponse,
 } from "../schemas.ts";
 
-function actor(request: FastifyRequest): {
-  apiKeyId: string | undefined;
-  clientIp: string;
-  userAgent: string | undefined;
-} {
-  const agent = request.headers["user-agent"];
-  return {
-    apiKeyId: request.apiKey?.id,
-    clientIp: request.ip,
-    userAgent: typeof agent === "string" ? agent : undefined,
-  };
-}
-
-function requestFacts(request: FastifyRequest): { method: string; path: string; requestId: string } {
-  return { method: request.method, path: request.routeOptions.url ?? request.url, requestId: request.id };
-}
-
 /** The verified bundle a request names, or the API error that says why there is none. */
 function bundleFor(
   ctx: ServerContext,
@@ -63,8 +47,8 @@ function bundleFor(
     ctx.events.raise({
       type: SecurityEventType.invalidPolicy,
       message: `request named bundle ${policyId} ${policyVersion}, which failed verification (${failure.reason})`,
-      actor: actor(request),
-      request: requestFacts(request),
+      actor: actorOf(request),
+      request: requestOf(request),
       policy: { policyId, policyVersion },
       details: { reason: failure.reason },
     });
@@ -135,8 +119,8 @@ async function reserve(flow: ExecuteFlow): Promise<string> {
     message: inFlight
       ? `executionId ${executionId} is already being executed`
       : `executionId ${executionId} was already consumed`,
-    actor: actor(request),
-    request: requestFacts(request),
+    actor: actorOf(request),
+    request: requestOf(request),
     policy: {
       policyId: bundle.policyId,
       policyVersion: bundle.policyVersion,
@@ -201,8 +185,8 @@ function signAndCheck(
     ctx.events.raise({
       type: SecurityEventType.signatureFailure,
       message: "the server's own attestation failed its self-check",
-      actor: actor(flow.request),
-      request: requestFacts(flow.request),
+      actor: actorOf(flow.request),
+      request: requestOf(flow.request),
       execution: { executionId: flow.executionId, fingerprint: flow.fingerprint },
       details: { stage: "self-check" },
     });
@@ -436,8 +420,8 @@ async function verify(
     ctx.events.raise({
       type: SecurityEventType.signatureFailure,
       message: `attestation for ${executionId ?? "(unknown)"} failed signature verification`,
-      actor: actor(request),
-      request: requestFacts(request),
+      actor: actorOf(request),
+      request: requestOf(request),
       policy: { policyId: claimed.policyId, policyVersion: claimed.policyVersion },
       execution: {
         executionId,
