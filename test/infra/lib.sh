@@ -31,6 +31,31 @@ elapsed() { awk -v ms="$(($(now_ms) - $1))" 'BEGIN { printf "%.1fs", ms / 1000 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# reserve_ports PORT...: the fixed ports above lie in Linux's ephemeral range (32768-60999), so any outgoing
+# loopback connection (the API server has hundreds) may take one as its local port and a listener started
+# later fails with "address already in use". As root, add them to ip_local_reserved_ports so the kernel
+# never hands them out; otherwise say how to do it once.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current missing
+  [[ -r $file ]] || return 0
+  current=$(cat "$file")
+  # The kernel prints ranges ("52379-52380,55432"); keep them as they are and add what is not covered.
+  missing=$(printf '%s\n' "$@" | awk -v reserved="$current" '
+    BEGIN { n = split(reserved, r, ","); for (i = 1; i <= n; i++) { split(r[i], b, "-"); lo[i] = b[1]; hi[i] = (b[2] == "" ? b[1] : b[2]) } }
+    { for (i = 1; i <= n; i++) if ($1 >= lo[i] + 0 && $1 <= hi[i] + 0) next; print }' | paste -sd, -)
+  [[ -z $missing ]] && return 0
+  if [[ -w $file ]] && printf '%s' "${current:+$current,}$missing" >"$file" 2>/dev/null; then
+    return 0
+  fi
+  log "warning: could not reserve ports $missing (as root: sysctl -w net.ipv4.ip_local_reserved_ports=${current:+$current,}$missing)"
+}
+
+# require_port_free PORT NAME: fails naming whoever already listens on PORT.
+require_port_free() {
+  port_open "$1" || return 0
+  die "$2 cannot listen on 127.0.0.1:$1: it is taken ($(ss -Hltnp "sport = :$1" 2>/dev/null | awk '{print $NF}' | head -1))"
+}
+
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.2 s.
 wait_until() {
   local seconds=$1 what=$2

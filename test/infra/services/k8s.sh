@@ -12,6 +12,8 @@ ETCD_PEER_PORT="${PARMANA_TEST_ETCD_PEER_PORT:-52380}"
 APISERVER_PORT="${PARMANA_TEST_APISERVER_PORT:-56443}"
 KCM_PORT="${PARMANA_TEST_KCM_PORT:-56257}"
 SCHEDULER_PORT="${PARMANA_TEST_SCHEDULER_PORT:-56259}"
+KWOK_PORT="${PARMANA_TEST_KWOK_PORT:-56080}"
+K8S_PORTS=("$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$SCHEDULER_PORT" "$KWOK_PORT")
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.19.0
 K8S_BUILD_TAGS="selinux,notest"
@@ -158,7 +160,7 @@ k8s_running() {
 
 k8s_up() {
   k8s_ensure_binaries
-  local bin
+  local bin port
   bin=$(k8s_bin_dir)
   if k8s_running; then
     log "kubernetes control plane already running on https://127.0.0.1:$APISERVER_PORT"
@@ -166,6 +168,7 @@ k8s_up() {
     k8s_down_processes
     mkdir -p "$K8S_DIR"
     rm -rf "$K8S_DIR/etcd-data"
+    for port in "${K8S_PORTS[@]}"; do require_port_free "$port" "the control plane"; done
     k8s_pki
     local pki=$K8S_DIR/pki
     k8s_kubeconfig "$K8S_DIR/admin.kubeconfig" admin
@@ -217,7 +220,7 @@ k8s_up() {
     k8s_kwok_config >"$K8S_DIR/kwok.yaml"
     k8s_start_bg kwok "$bin/kwok" --config "$K8S_DIR/kwok.yaml" --kubeconfig "$K8S_DIR/admin.kubeconfig" \
       --manage-single-node kwok-node-0 --cidr 10.0.0.1/24 --node-ip 10.0.0.1 \
-      --server-address "127.0.0.1:${PARMANA_TEST_KWOK_PORT:-56080}"
+      --server-address "127.0.0.1:$KWOK_PORT"
     kubectl --kubeconfig "$K8S_DIR/admin.kubeconfig" apply -f "$K8S_SRC/kwok-node.yaml" >/dev/null ||
       die "creating the kwok Node failed"
     wait_until 60 "kwok node Ready" k8s_node_ready || die "the kwok Node did not become Ready; see $K8S_DIR/kwok.log"
