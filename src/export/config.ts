@@ -28,8 +28,19 @@ export interface KafkaExportConfig {
     | undefined;
 }
 
+export interface OtlpExportConfig {
+  /** The logs URL; undefined leaves it to OTEL_EXPORTER_OTLP_LOGS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT. */
+  readonly endpoint: string | undefined;
+  readonly minSeverity: Severity;
+  readonly timeoutMs: number;
+  readonly serviceName: string;
+  /** k8s.namespace.name and k8s.pod.name when the Downward API provides them. */
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+}
+
 export interface ExportConfig {
   readonly kafka: KafkaExportConfig | undefined;
+  readonly otlp: OtlpExportConfig | undefined;
   readonly relayBatchSize: number;
   readonly relayIdleMs: number;
 }
@@ -124,9 +135,50 @@ function kafka(source: Source): KafkaExportConfig | undefined {
   };
 }
 
+function httpUrl(source: Source, name: string): string | undefined {
+  const raw = value(source, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ExportConfigError(`${name}=${JSON.stringify(raw)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ExportConfigError(`${name}=${JSON.stringify(raw)} must be an http:// or https:// URL`);
+  return raw;
+}
+
+/**
+ * The OTLP log sink is on when PARMANA_EXPORT_OTLP=true, when PARMANA_EXPORT_OTLP_ENDPOINT is set, or when
+ * the standard OTEL_LOGS_EXPORTER names otlp.
+ */
+function otlp(source: Source): OtlpExportConfig | undefined {
+  const endpoint = httpUrl(source, "PARMANA_EXPORT_OTLP_ENDPOINT");
+  const otelLogs = (value(source, "OTEL_LOGS_EXPORTER") ?? "").split(",").map((e) => e.trim());
+  const implied = endpoint !== undefined || otelLogs.includes("otlp");
+  const enabled = oneOf(source, "PARMANA_EXPORT_OTLP", ["true", "false"], implied ? "true" : "false");
+  if (enabled === "false") return undefined;
+  httpUrl(source, "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT");
+  httpUrl(source, "OTEL_EXPORTER_OTLP_ENDPOINT");
+  const namespace = value(source, "POD_NAMESPACE");
+  const pod = value(source, "POD_NAME");
+  return {
+    endpoint,
+    minSeverity: oneOf(source, "PARMANA_EXPORT_OTLP_MIN_SEVERITY", SEVERITIES, "low"),
+    timeoutMs: wholeNumber(source, "PARMANA_EXPORT_OTLP_TIMEOUT_MS", 10_000, 100, 120_000),
+    serviceName: value(source, "PARMANA_SERVICE_NAME") ?? "parmana-governance-server",
+    resourceAttributes: {
+      ...(namespace !== undefined && { "k8s.namespace.name": namespace }),
+      ...(pod !== undefined && { "k8s.pod.name": pod }),
+    },
+  };
+}
+
 export function loadExportConfig(source: Source): ExportConfig {
   return {
     kafka: kafka(source),
+    otlp: otlp(source),
     relayBatchSize: wholeNumber(source, "PARMANA_EXPORT_RELAY_BATCH", 500, 1, 10_000),
     relayIdleMs: wholeNumber(source, "PARMANA_EXPORT_RELAY_IDLE_MS", 250, 10, 60_000),
   };

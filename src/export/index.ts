@@ -6,7 +6,9 @@ export {
   SEVERITIES,
   type ExportConfig,
   type KafkaExportConfig,
+  type OtlpExportConfig,
 } from "./config.ts";
 export { KafkaSink } from "./kafka.ts";
+export { OtlpSink, otlpAttributes, type OtlpSinkOptions } from "./otlp.ts";
 export { OutboxRelay, outboxBacklog, type RelayObserver, type RelayOptions } from "./relay.ts";
 export { atLeast, type ExportSink } from "./sink.ts";

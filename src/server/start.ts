@@ -21,6 +21,7 @@ import { runtimeIdentity } from "./runtime.ts";
 import { ApiAccessLog } from "./access-log.ts";
 import {
   KafkaSink,
+  OtlpSink,
   OutboxRelay,
   outboxBacklog,
   type ExportConfig,
@@ -236,13 +237,15 @@ function startExport(
   metrics: ServerMetrics,
   logger: Logger,
 ): void {
-  const sinks: ExportSink[] = config.kafka ? [new KafkaSink(config.kafka)] : [];
+  const sinks: ExportSink[] = [];
+  if (config.kafka) sinks.push(new KafkaSink(config.kafka));
+  if (config.otlp) sinks.push(new OtlpSink(config.otlp));
   if (sinks.length === 0) return;
   const db = resources.sql;
-  if (!db)
-    throw new ConfigError(
-      "PARMANA_EXPORT_KAFKA_BROKERS: export needs AUDIT_DATABASE_URL (the outbox is in the audit database)",
-    );
+  if (!db) {
+    const key = config.kafka ? "PARMANA_EXPORT_KAFKA_BROKERS" : "PARMANA_EXPORT_OTLP";
+    throw new ConfigError(`${key}: export needs AUDIT_DATABASE_URL (the outbox is in the audit database)`);
+  }
   resources.relay = new OutboxRelay({
     db,
     sinks,

@@ -29,6 +29,8 @@ export async function freePort(): Promise<number> {
 export interface PrivateService {
   /** A connection URL, or for Kafka the comma-separated brokers. */
   readonly url: string;
+  /** Where the service keeps its state (the OTLP receiver's records.jsonl is under it). */
+  readonly runDir: string;
   stop(): Promise<void>;
   start(): Promise<void>;
 }
@@ -37,11 +39,12 @@ const PORT_VARIABLES = {
   redis: ["PARMANA_TEST_REDIS_PORT"],
   postgres: ["PARMANA_TEST_PG_PORT"],
   kafka: ["PARMANA_TEST_KAFKA_PORT", "PARMANA_TEST_KAFKA_CONTROLLER_PORT"],
+  otlp: ["PARMANA_TEST_OTLP_PORT"],
 } as const;
 
 export async function privateService(
   t: TestContext,
-  name: "redis" | "postgres" | "kafka",
+  name: keyof typeof PORT_VARIABLES,
 ): Promise<PrivateService> {
   const runDir = await mkdtemp(join(tmpdir(), `parmana-private-${name}-`));
   const env: Record<string, string | undefined> = { ...process.env, PARMANA_INFRA_RUN: runDir };
@@ -64,5 +67,5 @@ export async function privateService(
     brokers?: string[];
   };
   const url = described.url ?? (described.brokers ?? []).join(",");
-  return { url, stop: () => script("down"), start: () => script("up") };
+  return { url, runDir, stop: () => script("down"), start: () => script("up") };
 }

@@ -222,3 +222,16 @@ export async function get(
     headers: response.headers,
   };
 }
+
+/** Raises each of the five security event types once against a server started with PARMANA_RATE_LIMIT_EXECUTE=4. */
+export async function raiseAllFive(url: string, keys: Record<string, string>): Promise<void> {
+  const id = uniqueId();
+  await post(`${url}/execute`, keys["executor"], executeBody(id));
+  await post(`${url}/execute`, keys["executor"], executeBody(id)); // replay_attempt
+  const issued = await post(`${url}/execute`, keys["executor"], executeBody(uniqueId()));
+  const attestation = issued.body["attestation"] as Record<string, unknown>;
+  await post(`${url}/verify`, keys["verifier"], { attestation: { ...attestation, executionId: "forged" } }); // signature_failure
+  await post(`${url}/execute`, keys["executor"], { ...executeBody(uniqueId()), policyVersion: "1.1.0" }); // invalid_policy
+  await post(`${url}/execute`, keys["executor"], executeBody(uniqueId())); // rate_limit_exceeded (limit 4)
+  await post(`${url}/execute`, undefined, executeBody(uniqueId())); // unauthorized_access
+}

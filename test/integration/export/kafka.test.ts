@@ -8,24 +8,12 @@ import { Ajv } from "ajv";
 import { eventually } from "../../support/kube.ts";
 import { createTopic, readTopic } from "../../support/kafka-consumer.ts";
 import { kafkaService } from "../../support/services.ts";
-import { executeBody, get, post, startTestServer, uniqueId } from "../../support/server.ts";
+import { get, raiseAllFive, startTestServer } from "../../support/server.ts";
 
 const ocsfSchema = JSON.parse(
   readFileSync(new URL("../../fixtures/siem/ocsf.schema.json", import.meta.url), "utf8"),
 ) as object;
 const validate = new Ajv({ strict: false, allErrors: true }).compile(ocsfSchema);
-
-async function raiseAllFive(url: string, keys: Record<string, string>): Promise<void> {
-  const id = uniqueId();
-  await post(`${url}/execute`, keys["executor"], executeBody(id));
-  await post(`${url}/execute`, keys["executor"], executeBody(id)); // replay_attempt
-  const issued = await post(`${url}/execute`, keys["executor"], executeBody(uniqueId()));
-  const attestation = issued.body["attestation"] as Record<string, unknown>;
-  await post(`${url}/verify`, keys["verifier"], { attestation: { ...attestation, executionId: "forged" } }); // signature_failure
-  await post(`${url}/execute`, keys["executor"], { ...executeBody(uniqueId()), policyVersion: "1.1.0" }); // invalid_policy
-  await post(`${url}/execute`, keys["executor"], executeBody(uniqueId())); // rate_limit_exceeded (limit 4)
-  await post(`${url}/execute`, undefined, executeBody(uniqueId())); // unauthorized_access
-}
 
 test("export: every event appears once per event_id in Kafka as schema-valid OCSF with routing headers", async (t) => {
   const kafka = kafkaService();

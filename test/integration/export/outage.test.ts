@@ -1,43 +1,17 @@
 // Nothing is lost: with the broker down, 10,000 events wait in the outbox (lag rises), and all arrive when it
 // returns (lag falls back to 0). A relay that dies mid-batch, after the broker took records but before it
 // recorded the delivery, loses nothing either: the next relay sends them again (at-least-once by event_id).
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AuditStore, connectPostgres, migrate, type SqlClient } from "../../../src/audit/index.ts";
-import { SecurityEventBus, type SecurityEvent } from "../../../src/events/index.ts";
+import type { SecurityEvent } from "../../../src/events/index.ts";
 import { KafkaSink, OutboxRelay, outboxBacklog, type ExportSink } from "../../../src/export/index.ts";
 import { eventually } from "../../support/kube.ts";
 import { createTopic, readTopic } from "../../support/kafka-consumer.ts";
 import { privateService } from "../../support/private-services.ts";
-import { freshDatabase } from "../../support/server.ts";
+import { outboxDatabase, raiseIntoOutbox } from "../../support/outbox.ts";
 import { kafkaService, type KafkaService } from "../../support/services.ts";
-
-async function outboxDatabase(t: TestContext): Promise<SqlClient> {
-  const db = connectPostgres({ connectionString: await freshDatabase(t) });
-  t.after(() => db.close());
-  await migrate(db);
-  return db;
-}
-
-async function raise(db: SqlClient, count: number): Promise<void> {
-  const audit = new AuditStore(db);
-  const bus = new SecurityEventBus({
-    source: { component: "server", instance: "outage-test" },
-    sinks: [{ name: "audit", write: (events) => audit.appendSecurityEvents(events) }],
-    coalesceWindowMs: 0,
-  });
-  for (let i = 0; i < count; i++) {
-    bus.raise({
-      type: "unauthorized_access",
-      message: `guess ${String(i)}`,
-      actor: { clientIp: `10.0.${String(i % 250)}.1` },
-    });
-  }
-  await bus.flush();
-  assert.equal(bus.pending, 0);
-}
 
 function sink(kafka: KafkaService, topic: string): KafkaSink {
   return new KafkaSink({
@@ -68,7 +42,7 @@ test("export outage: 10,000 events raised while the broker is down all arrive wh
   });
   relay.start();
   t.after(() => relay.stop());
-  await raise(db, 10_000);
+  await raiseIntoOutbox(db, 10_000);
   const during = await outboxBacklog(db, "kafka");
   assert.equal(during.pending, 10_000);
   await sleep(2_000);
@@ -98,7 +72,7 @@ test("export outage: a relay killed mid-batch after the broker took the records 
   const topic = `crash-${randomUUID()}`;
   await createTopic(kafka, topic);
   const db = await outboxDatabase(t);
-  await raise(db, 2_000);
+  await raiseIntoOutbox(db, 2_000);
 
   const real = sink(kafka, topic);
   t.after(() => real.close());

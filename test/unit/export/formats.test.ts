@@ -97,6 +97,19 @@ test("export.config: a malformed export setting stops start-up naming the variab
       /^PARMANA_EXPORT_KAFKA_TLS_CA_FILE: cannot read/,
     ],
     [{ PARMANA_EXPORT_RELAY_BATCH: "0" }, /^PARMANA_EXPORT_RELAY_BATCH=/],
+    [
+      { PARMANA_EXPORT_OTLP_ENDPOINT: "collector:4318" },
+      /^PARMANA_EXPORT_OTLP_ENDPOINT="collector:4318" must be/,
+    ],
+    [{ PARMANA_EXPORT_OTLP: "yes" }, /^PARMANA_EXPORT_OTLP="yes" must be one of true, false/],
+    [
+      { PARMANA_EXPORT_OTLP: "true", PARMANA_EXPORT_OTLP_MIN_SEVERITY: "loud" },
+      /^PARMANA_EXPORT_OTLP_MIN_SEVERITY=/,
+    ],
+    [
+      { OTEL_LOGS_EXPORTER: "otlp", OTEL_EXPORTER_OTLP_ENDPOINT: "not a url" },
+      /^OTEL_EXPORTER_OTLP_ENDPOINT=/,
+    ],
   ];
   for (const [env, message] of cases)
     assert.throws(
@@ -110,4 +123,28 @@ test("export.config: a malformed export setting stops start-up naming the variab
     [["a:9092", "b:9093"], "parmana.security-events", "ocsf", "low"],
   );
   assert.equal(loadExportConfig({}).kafka, undefined);
+});
+
+test("export.config: the OTLP sink is on when asked for, by PARMANA_EXPORT_OTLP*, or by OTEL_LOGS_EXPORTER", () => {
+  assert.equal(loadExportConfig({}).otlp, undefined);
+  assert.equal(loadExportConfig({ OTEL_LOGS_EXPORTER: "none" }).otlp, undefined);
+  assert.equal(
+    loadExportConfig({ PARMANA_EXPORT_OTLP: "false", PARMANA_EXPORT_OTLP_ENDPOINT: "http://c:4318/v1/logs" })
+      .otlp,
+    undefined,
+  );
+  assert.equal(loadExportConfig({ OTEL_LOGS_EXPORTER: "console, otlp" }).otlp?.endpoint, undefined);
+  const otlp = loadExportConfig({
+    PARMANA_EXPORT_OTLP_ENDPOINT: "https://c:4318/v1/logs",
+    PARMANA_EXPORT_OTLP_MIN_SEVERITY: "high",
+    POD_NAMESPACE: "payments",
+    POD_NAME: "gs-0",
+  }).otlp;
+  assert.deepEqual(otlp, {
+    endpoint: "https://c:4318/v1/logs",
+    minSeverity: "high",
+    timeoutMs: 10_000,
+    serviceName: "parmana-governance-server",
+    resourceAttributes: { "k8s.namespace.name": "payments", "k8s.pod.name": "gs-0" },
+  });
 });
