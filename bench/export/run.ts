@@ -32,7 +32,14 @@ function relayFor(topic: string): OutboxRelay {
     tls: undefined,
     sasl: undefined,
   });
-  return new OutboxRelay({ db, sinks: [sink], batchSize: 1_000, idleMs: 20, maxBackoffMs: 500 });
+  return new OutboxRelay({
+    db,
+    sinks: [sink],
+    batchSize: Number(process.env["BENCH_RELAY_BATCH"] ?? 1_000),
+    workersPerSink: Number(process.env["BENCH_RELAY_WORKERS"] ?? 2),
+    idleMs: 20,
+    maxBackoffMs: 500,
+  });
 }
 
 async function raise(count: number): Promise<void> {

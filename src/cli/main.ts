@@ -6,6 +6,7 @@ import { policyCommand, POLICY_USAGE } from "./commands/policy.ts";
 import { verifyCommand, VERIFY_USAGE } from "./commands/verify.ts";
 import { devCommand, DEV_USAGE, serverCommand, SERVER_USAGE } from "./commands/server.ts";
 import { auditCommand, AUDIT_USAGE } from "./commands/audit.ts";
+import { operatorCommand, OPERATOR_USAGE } from "./commands/operator.ts";
 import { ExitCode, UsageError, type CliIo } from "./io.ts";
 
 const USAGE = `Usage: parmana <command> [options]
@@ -13,6 +14,7 @@ const USAGE = `Usage: parmana <command> [options]
 Commands:
   dev                run the governance server on embedded defaults (try it out)
   server             run the governance server (production configuration from the environment)
+  operator           run the Kubernetes operator (PolicyBundle verification, GovernanceServer rollout)
   audit verify-chain check the security-event hash chain in the audit database
   keys generate      create an Ed25519 signing key pair
   policy compile     check a policy (POL-xxx errors with file, JSON path and fix)
@@ -35,6 +37,7 @@ const commands: Record<
   server: { run: serverCommand, usage: SERVER_USAGE },
   dev: { run: devCommand, usage: DEV_USAGE },
   audit: { run: auditCommand, usage: AUDIT_USAGE },
+  operator: { run: operatorCommand, usage: OPERATOR_USAGE },
 };
 
 function isUsageError(error: unknown): error is Error {

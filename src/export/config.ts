@@ -43,6 +43,7 @@ export interface ExportConfig {
   readonly otlp: OtlpExportConfig | undefined;
   readonly relayBatchSize: number;
   readonly relayIdleMs: number;
+  readonly outboxRetentionMs: number;
 }
 
 type Source = Readonly<Record<string, string | undefined>>;
@@ -181,5 +182,7 @@ export function loadExportConfig(source: Source): ExportConfig {
     otlp: otlp(source),
     relayBatchSize: wholeNumber(source, "PARMANA_EXPORT_RELAY_BATCH", 500, 1, 10_000),
     relayIdleMs: wholeNumber(source, "PARMANA_EXPORT_RELAY_IDLE_MS", 250, 10, 60_000),
+    outboxRetentionMs:
+      wholeNumber(source, "PARMANA_EXPORT_OUTBOX_RETENTION_SECONDS", 3_600, 0, 31_536_000) * 1_000,
   };
 }

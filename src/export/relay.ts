@@ -6,6 +6,9 @@ import type { SqlClient } from "../audit/index.ts";
 import type { SecurityEvent } from "../events/index.ts";
 import { atLeast, type ExportSink } from "./sink.ts";
 
+const FLOOR_RESET_MS = 5_000;
+const PRUNE_EVERY_MS = 60_000;
+
 export interface RelayObserver {
   delivered?(sink: string, count: number): void;
   failed?(sink: string, error: unknown): void;
@@ -17,6 +20,17 @@ export interface RelayOptions {
   readonly batchSize?: number;
   readonly idleMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Batches in flight per sink. SKIP LOCKED gives each worker different rows, so while one waits for the
+   * destination's acknowledgement the next reads and renders; keys are unique event_ids, so no key's order
+   * is at stake.
+   */
+  readonly workersPerSink?: number;
+  /**
+   * Outbox rows every sink of this relay has had are deleted once older than this (the events stay in
+   * audit_security_events); 0 keeps them. All replicas must configure the same sinks.
+   */
+  readonly retainDeliveredMs?: number;
   readonly observer?: RelayObserver;
 }
 
@@ -40,20 +54,39 @@ export class OutboxRelay {
   #stopped: Promise<void> | undefined;
 
   constructor(options: RelayOptions) {
-    this.#options = { batchSize: 500, idleMs: 250, maxBackoffMs: 30_000, observer: {}, ...options };
+    this.#options = {
+      batchSize: 500,
+      idleMs: 250,
+      maxBackoffMs: 30_000,
+      workersPerSink: 2,
+      retainDeliveredMs: 3_600_000,
+      observer: {},
+      ...options,
+    };
   }
 
   /** Delivers one batch to `sink`; returns how many outbox rows it settled (0 when none were waiting). */
   async deliverBatch(sink: ExportSink): Promise<number> {
+    return (await this.#deliver(sink, 0n)).settled;
+  }
+
+  /**
+   * One batch of the rows above `after` that `sink` has not had. Returns the id just below the batch: every
+   * row up to it was delivered or locked by another worker when the batch was read, so a worker may start
+   * its next read there instead of walking all delivered rows again.
+   */
+  async #deliver(sink: ExportSink, after: bigint): Promise<{ settled: number; floor: bigint }> {
     return this.#options.db.transaction(async (tx) => {
       const rows = await tx.query<{ id: string; envelope: SecurityEvent | string }>(
         `select o.id::text as id, o.envelope from security_event_outbox o
-         where not exists (select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = $1)
+         where o.id > $3
+           and not exists (select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = $1)
          order by o.id limit $2
          for update of o skip locked`,
-        [sink.name, this.#options.batchSize],
+        [sink.name, this.#options.batchSize, after.toString()],
       );
-      if (rows.length === 0) return 0;
+      const first = rows[0];
+      if (first === undefined) return { settled: 0, floor: after };
       const events = rows.map((r) =>
         typeof r.envelope === "string" ? (JSON.parse(r.envelope) as SecurityEvent) : r.envelope,
       );
@@ -66,18 +99,32 @@ export class OutboxRelay {
         [rows.map((r) => r.id), sink.name, events.map((e) => atLeast(e, sink.minSeverity))],
       );
       this.#options.observer.delivered?.(sink.name, wanted.length);
-      return rows.length;
+      return { settled: rows.length, floor: BigInt(first.id) - 1n };
     });
   }
 
+  /**
+   * A worker reads from its floor, and from the start again whenever it finds nothing, fails, or has read
+   * from its floor for FLOOR_RESET_MS: rows another worker held and then released (its batch failed, its
+   * replica died) are below every floor, and this is how they are found.
+   */
   async #loop(sink: ExportSink): Promise<void> {
     let backoff = 100;
+    let floor = 0n;
+    let floorSince = Date.now();
     while (!this.#stop.signal.aborted) {
       try {
-        const settled = await this.deliverBatch(sink);
+        if (Date.now() - floorSince > FLOOR_RESET_MS) floor = 0n;
+        const from = floor;
+        const result = await this.#deliver(sink, from);
         backoff = 100;
-        if (settled === 0) await sleep(this.#options.idleMs, this.#stop.signal);
+        if (from === 0n) floorSince = Date.now();
+        floor = result.floor;
+        if (result.settled > 0) continue;
+        if (from > 0n) floor = 0n;
+        else await sleep(this.#options.idleMs, this.#stop.signal);
       } catch (error) {
+        floor = 0n;
         this.#options.observer.failed?.(sink.name, error);
         await sleep(backoff, this.#stop.signal);
         backoff = Math.min(backoff * 2, this.#options.maxBackoffMs);
@@ -85,8 +132,43 @@ export class OutboxRelay {
     }
   }
 
+  /** Deletes up to `limit` outbox rows delivered to every sink and older than the retention; returns how many. */
+  async pruneDelivered(limit = 10_000): Promise<number> {
+    const rows = await this.#options.db.query<{ id: string }>(
+      `with gone as (
+         select o.id from security_event_outbox o
+         where o.created_at < now() - make_interval(secs => $1::float8 / 1000)
+           and not exists (
+             select 1 from unnest($2::text[]) as s(sink)
+             where not exists (
+               select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = s.sink))
+         order by o.id limit $3
+         for update of o skip locked),
+       deliveries as (delete from security_event_deliveries where outbox_id in (select id from gone))
+       delete from security_event_outbox where id in (select id from gone) returning id::text as id`,
+      [this.#options.retainDeliveredMs, this.#options.sinks.map((s) => s.name), limit],
+    );
+    return rows.length;
+  }
+
+  async #pruneLoop(): Promise<void> {
+    const stopping = (): boolean => this.#stop.signal.aborted;
+    while (!stopping()) {
+      await sleep(PRUNE_EVERY_MS, this.#stop.signal);
+      if (stopping()) return;
+      try {
+        while ((await this.pruneDelivered()) === 10_000 && !stopping());
+      } catch (error) {
+        this.#options.observer.failed?.("prune", error);
+      }
+    }
+  }
+
   start(): void {
-    for (const sink of this.#options.sinks) this.#loops.push(this.#loop(sink));
+    for (const sink of this.#options.sinks)
+      for (let i = 0; i < this.#options.workersPerSink; i++) this.#loops.push(this.#loop(sink));
+    if (this.#options.retainDeliveredMs > 0 && this.#options.sinks.length > 0)
+      this.#loops.push(this.#pruneLoop());
   }
 
   /** Stops after the batches in flight; closes the sinks. Idempotent. */

@@ -251,6 +251,7 @@ function startExport(
     sinks,
     batchSize: config.relayBatchSize,
     idleMs: config.relayIdleMs,
+    retainDeliveredMs: config.outboxRetentionMs,
     observer: {
       delivered: (sink, n) => {
         metrics.exportDelivered.inc({ sink }, n);

@@ -115,3 +115,69 @@ test("export outage: a relay killed mid-batch after the broker took the records 
   );
   assert.deepEqual(await outboxBacklog(db, "kafka"), { pending: 0, lagSeconds: 0 });
 });
+
+test("export relay: rows another replica held and released below a worker's floor are still delivered", async (t) => {
+  const db = await outboxDatabase(t);
+  await raiseIntoOutbox(db, 1_500);
+  const delivered = new Set<string>();
+  const memory: ExportSink = {
+    name: "memory",
+    minSeverity: "low",
+    send: (events) => {
+      for (const e of events) delivered.add(e.event_id);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  // Another replica locks the first 500 rows and dies without delivering them.
+  let releaseHeld: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+  let locked: () => void = () => undefined;
+  const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+  const otherReplica = db
+    .transaction(async (tx) => {
+      await tx.query("select id from security_event_outbox order by id limit 500 for update");
+      locked();
+      await held;
+      throw new Error("replica died");
+    })
+    .catch(() => undefined);
+  await lockTaken;
+  const relay = new OutboxRelay({ db, sinks: [memory], batchSize: 200, idleMs: 50, workersPerSink: 1 });
+  relay.start();
+  t.after(() => relay.stop());
+  await eventually("the 1,000 unlocked rows", () =>
+    Promise.resolve(delivered.size === 1_000 ? true : undefined),
+  );
+  releaseHeld();
+  await otherReplica;
+  await eventually("the 500 released rows too", () =>
+    Promise.resolve(delivered.size === 1_500 ? true : undefined),
+  );
+  assert.deepEqual(await outboxBacklog(db, "memory"), { pending: 0, lagSeconds: 0 });
+});
+
+test("export relay: rows every sink has had are pruned after the retention; the rest and the audit rows stay", async (t) => {
+  const db = await outboxDatabase(t);
+  await raiseIntoOutbox(db, 300);
+  const sink = (name: string): ExportSink => ({
+    name,
+    minSeverity: "low",
+    send: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  });
+  const a = sink("a");
+  const both = new OutboxRelay({ db, sinks: [a, sink("b")], batchSize: 100, retainDeliveredMs: 1 });
+  await both.deliverBatch(a); // rows 1-100 reach a only
+  assert.equal(await both.pruneDelivered(), 0, "nothing every sink has had yet");
+  const onlyA = new OutboxRelay({ db, sinks: [a], batchSize: 100, retainDeliveredMs: 3_600_000 });
+  assert.equal(await onlyA.pruneDelivered(), 0, "younger than the retention");
+  const prunesA = new OutboxRelay({ db, sinks: [a], batchSize: 100, retainDeliveredMs: 1 });
+  assert.equal(await prunesA.pruneDelivered(), 100);
+  const [left] = await db.query<{ outbox: string; audit: string }>(
+    `select (select count(*) from security_event_outbox)::text as outbox,
+            (select count(*) from audit_security_events)::text as audit`,
+  );
+  assert.deepEqual(left, { outbox: "200", audit: "300" });
+  assert.equal((await outboxBacklog(db, "a")).pending, 200, "what a has not had stays");
+});

@@ -1,0 +1,56 @@
+// Kubernetes Events on the objects the operator reconciles (kubectl describe shows them). The same event
+// for the same object is recorded once per ten minutes, so a resync never floods the API server.
+import { randomBytes } from "node:crypto";
+import type { KubeClient, KubeObject } from "./kube.ts";
+import { ResourceTypes } from "./kube.ts";
+
+const REPEAT_MS = 10 * 60_000;
+
+export class EventRecorder {
+  readonly #client: KubeClient;
+  readonly #component: string;
+  readonly #instance: string;
+  readonly #recent = new Map<string, number>();
+
+  constructor(client: KubeClient, component: string, instance: string) {
+    this.#client = client;
+    this.#component = component;
+    this.#instance = instance;
+  }
+
+  async record(
+    object: KubeObject & { apiVersion: string; kind: string },
+    type: "Normal" | "Warning",
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const key = `${object.metadata.uid ?? ""}|${reason}|${message}`;
+    const now = Date.now();
+    const last = this.#recent.get(key);
+    if (last !== undefined && now - last < REPEAT_MS) return;
+    this.#recent.set(key, now);
+    if (this.#recent.size > 10_000) this.#recent.clear();
+    const namespace = object.metadata.namespace ?? "default";
+    const time = new Date(now).toISOString();
+    await this.#client.create(ResourceTypes.event, {
+      metadata: { name: `${object.metadata.name}.${randomBytes(8).toString("hex")}`, namespace },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name: object.metadata.name,
+        namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+      },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      source: { component: this.#component },
+      reportingComponent: this.#component,
+      reportingInstance: this.#instance,
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+    });
+  }
+}

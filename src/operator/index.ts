@@ -1,0 +1,18 @@
+// The Kubernetes operator: PolicyBundle verification and GovernanceServer reconciliation.
+export { Operator, type OperatorOptions } from "./operator.ts";
+export { KubeClient, KubeApiError, ResourceTypes, resourcePath, type KubeObject } from "./kube.ts";
+export { Informer } from "./informer.ts";
+export { WorkQueue, type ReconcileResult } from "./queue.ts";
+export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
+export { renderCrdFiles } from "./crd-files.ts";
+export {
+  API_VERSION,
+  GROUP,
+  VERSION,
+  crdManifests,
+  type GovernanceServer,
+  type PolicyBundle,
+  type GovernanceServerSpec,
+  type PolicyBundleSpec,
+} from "./schema.ts";
+export * as render from "./render.ts";

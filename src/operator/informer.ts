@@ -1,0 +1,153 @@
+// An informer: list, then watch from the list's resourceVersion, keeping a local cache; a watch that expires
+// (410 Gone) lists again; any other failure backs off (1 s → 30 s) and lists again; a periodic resync hands
+// every cached object to the handler so that a reconcile missed for any reason happens anyway.
+import type { KubeClient, KubeObject, ResourceType } from "./kube.ts";
+import { WatchExpiredError } from "./kube.ts";
+
+export type InformerHandler<T> = (object: T, kind: "upsert" | "delete" | "resync") => void;
+
+export interface InformerOptions<T> {
+  readonly namespace: string | undefined;
+  readonly labelSelector?: string;
+  readonly resyncMs?: number;
+  readonly handler: InformerHandler<T>;
+  readonly onError?: (error: unknown) => void;
+  /** Each list (the first and every re-list after a 410 or a failure). */
+  readonly onList?: (reason: "initial" | "expired" | "error") => void;
+}
+
+const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+export class Informer<T extends KubeObject> {
+  readonly type: ResourceType;
+  readonly #client: KubeClient;
+  readonly #options: InformerOptions<T>;
+  readonly #store = new Map<string, T>();
+  #synced = false;
+  #resolveSynced: () => void = () => undefined;
+  readonly synced: Promise<void>;
+
+  constructor(client: KubeClient, type: ResourceType, options: InformerOptions<T>) {
+    this.#client = client;
+    this.type = type;
+    this.#options = options;
+    this.synced = new Promise((resolve) => (this.#resolveSynced = resolve));
+  }
+
+  get hasSynced(): boolean {
+    return this.#synced;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.#store.get(`${namespace}/${name}`);
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.#store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  /** Replaces the cache with a fresh list, telling the handler what changed; returns its resourceVersion. */
+  async #relist(reason: "initial" | "expired" | "error"): Promise<string> {
+    this.#options.onList?.(reason);
+    const list = await this.#client.list<T>(this.type, this.#options.namespace, this.#options.labelSelector);
+    const seen = new Set<string>();
+    for (const item of list.items) {
+      const key = keyOf(item);
+      seen.add(key);
+      const old = this.#store.get(key);
+      this.#store.set(key, item);
+      if (old?.metadata.resourceVersion !== item.metadata.resourceVersion)
+        this.#options.handler(item, "upsert");
+    }
+    for (const [key, old] of this.#store) {
+      if (!seen.has(key)) {
+        this.#store.delete(key);
+        this.#options.handler(old, "delete");
+      }
+    }
+    if (!this.#synced) {
+      this.#synced = true;
+      this.#resolveSynced();
+    }
+    return list.metadata.resourceVersion;
+  }
+
+  #apply(type: string, object: T): string | undefined {
+    const key = keyOf(object);
+    if (type === "DELETED") {
+      this.#store.delete(key);
+      this.#options.handler(object, "delete");
+    } else if (type === "ADDED" || type === "MODIFIED") {
+      this.#store.set(key, object);
+      this.#options.handler(object, "upsert");
+    }
+    return object.metadata.resourceVersion;
+  }
+
+  /** Runs until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const resync = this.#options.resyncMs ?? 0;
+    const timer =
+      resync > 0
+        ? setInterval(() => {
+            for (const o of this.#store.values()) this.#options.handler(o, "resync");
+          }, resync)
+        : undefined;
+    let backoff = 1_000;
+    let reason: "initial" | "expired" | "error" = "initial";
+    try {
+      while (!signal.aborted) {
+        try {
+          let resourceVersion = await this.#relist(reason);
+          backoff = 1_000;
+          for (;;) {
+            // The server ends each watch after timeoutSeconds; spread them so that watches do not align.
+            const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+            await this.#client.watch<T>(
+              this.type,
+              this.#options.namespace,
+              {
+                resourceVersion,
+                timeoutSeconds,
+                ...(this.#options.labelSelector !== undefined && {
+                  labelSelector: this.#options.labelSelector,
+                }),
+              },
+              (event) => {
+                resourceVersion = this.#apply(event.type, event.object) ?? resourceVersion;
+              },
+              signal,
+            );
+            if (signal.aborted) return;
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          if (error instanceof WatchExpiredError) {
+            reason = "expired";
+            continue;
+          }
+          reason = "error";
+          this.#options.onError?.(error);
+          await sleep(backoff, signal);
+          backoff = Math.min(backoff * 2, 30_000);
+        }
+      }
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews every retry
+// period; another candidate takes the Lease over only when it has seen the same renewTime for a whole lease
+// duration by its own clock (so clock skew between nodes does not matter); every write carries the
+// resourceVersion it read, so two candidates can never both win. A leader that cannot renew within the renew
+// deadline steps down. On a graceful stop the leader releases the Lease so that the next one starts at once.
+import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
+
+export interface LeaderElectionOptions {
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+interface LeaseObject extends KubeObject {
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+const microTime = (d: Date): string => d.toISOString().replace("Z", "000Z");
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+export class LeaderElector {
+  readonly #client: KubeClient;
+  readonly #options: LeaderElectionOptions;
+  #observed: { record: string; at: number } | undefined;
+  /** Why the last attempt failed, when it was not a lost race. */
+  lastError: unknown;
+
+  constructor(client: KubeClient, options: LeaderElectionOptions) {
+    this.#client = client;
+    this.#options = options;
+  }
+
+  /** One attempt to acquire or renew; true when this candidate holds the Lease afterwards. */
+  async tryAcquireOrRenew(): Promise<boolean> {
+    const o = this.#options;
+    const now = new Date();
+    const existing = await this.#client.get<LeaseObject>(ResourceTypes.lease, o.namespace, o.name);
+    const spec = {
+      holderIdentity: o.identity,
+      leaseDurationSeconds: Math.ceil(o.leaseDurationMs / 1000),
+      renewTime: microTime(now),
+    };
+    if (!existing) {
+      await this.#client.create(ResourceTypes.lease, {
+        metadata: { name: o.name, namespace: o.namespace },
+        spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+      });
+      return true;
+    }
+    const held = existing.spec ?? {};
+    const record = `${held.holderIdentity ?? ""}|${held.renewTime ?? ""}`;
+    if (this.#observed?.record !== record) this.#observed = { record, at: Date.now() };
+    const mine = held.holderIdentity === o.identity;
+    const free = (held.holderIdentity ?? "") === "";
+    const expired = Date.now() - this.#observed.at > (held.leaseDurationSeconds ?? 15) * 1000;
+    if (!mine && !free && !expired) return false;
+    await this.#client.replace(ResourceTypes.lease, {
+      metadata: { ...existing.metadata },
+      spec: {
+        ...held,
+        ...spec,
+        ...(!mine && { acquireTime: microTime(now), leaseTransitions: (held.leaseTransitions ?? 0) + 1 }),
+      },
+    });
+    return true;
+  }
+
+  /**
+   * Campaigns until `signal` aborts. While leading, `lead` runs with a signal that aborts when leadership is
+   * lost (renewals failed for the renew deadline) or on stop; then the Lease is released.
+   */
+  async run(
+    signal: AbortSignal,
+    lead: (leading: AbortSignal) => Promise<void>,
+    onChange?: (leader: boolean) => void,
+  ): Promise<void> {
+    const o = this.#options;
+    while (!signal.aborted) {
+      if (!(await this.#attempt())) {
+        await sleep(o.retryPeriodMs, signal);
+        continue;
+      }
+      onChange?.(true);
+      const leading = new AbortController();
+      const stop = (): void => {
+        leading.abort();
+      };
+      signal.addEventListener("abort", stop, { once: true });
+      const work = lead(leading.signal);
+      let lastRenew = Date.now();
+      while (!leading.signal.aborted) {
+        await sleep(o.retryPeriodMs, leading.signal);
+        if (leading.signal.aborted) break;
+        if (await this.#attempt()) lastRenew = Date.now();
+        else if (Date.now() - lastRenew > o.renewDeadlineMs) leading.abort();
+      }
+      signal.removeEventListener("abort", stop);
+      await work;
+      onChange?.(false);
+      if (signal.aborted) await this.release();
+    }
+  }
+
+  async #attempt(): Promise<boolean> {
+    try {
+      return await this.tryAcquireOrRenew();
+    } catch (error) {
+      // 409: another candidate wrote first. Anything else (the API server is away): not leading this round.
+      this.lastError = error instanceof KubeApiError && error.status === 409 ? undefined : error;
+      return false;
+    }
+  }
+
+  /** Gives the Lease up if this candidate holds it. */
+  async release(): Promise<void> {
+    const o = this.#options;
+    try {
+      const lease = await this.#client.get<LeaseObject>(ResourceTypes.lease, o.namespace, o.name);
+      if (lease?.spec?.holderIdentity !== o.identity) return;
+      await this.#client.replace(ResourceTypes.lease, {
+        metadata: { ...lease.metadata },
+        spec: {
+          ...lease.spec,
+          holderIdentity: "",
+          leaseDurationSeconds: 1,
+          renewTime: microTime(new Date()),
+        },
+      });
+    } catch {
+      // Best effort: the Lease expires by itself.
+    }
+  }
+}

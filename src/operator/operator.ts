@@ -1,0 +1,303 @@
+// The operator process: leader election, then informers for PolicyBundles, GovernanceServers, ConfigMaps,
+// Secrets and the Deployments it owns, feeding two work queues whose reconcilers converge the cluster.
+// Events on related objects map back to the keys that depend on them. Metrics and health on one port.
+import { createServer, type Server } from "node:http";
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { SecurityEventBus, type SecurityEvent } from "../events/index.ts";
+import { atLeast, type ExportSink } from "../export/index.ts";
+import type { ConfigMapObject, ObjectLookup, SecretObject } from "./bundle-source.ts";
+import { EventRecorder } from "./events.ts";
+import { reconcileGovernanceServer, selects, type DeploymentObject } from "./governanceserver-controller.ts";
+import { Informer } from "./informer.ts";
+import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
+import { LeaderElector } from "./leader.ts";
+import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
+import { reconcilePolicyBundle } from "./policybundle-controller.ts";
+import { WorkQueue } from "./queue.ts";
+import { LABEL_MANAGED_BY, MANAGER, defaultImage } from "./render.ts";
+import type { GovernanceServer, PolicyBundle } from "./schema.ts";
+
+export interface OperatorOptions {
+  readonly client: KubeClient;
+  readonly logger: Logger;
+  /** Watch one namespace; undefined watches all. */
+  readonly namespace?: string;
+  readonly identity?: string;
+  readonly concurrency?: number;
+  /** false runs without leader election (one replica only). */
+  readonly leaderElection?:
+    | false
+    | {
+        namespace: string;
+        name?: string;
+        leaseDurationMs?: number;
+        renewDeadlineMs?: number;
+        retryPeriodMs?: number;
+      };
+  readonly metricsPort?: number;
+  readonly metricsHost?: string;
+  readonly exportSinks?: readonly ExportSink[];
+  readonly defaultImage?: string;
+  readonly resyncMs?: number;
+}
+
+export class Operator {
+  readonly metrics: OperatorMetrics;
+  readonly identity: string;
+  readonly #options: OperatorOptions;
+  readonly #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  #httpServer: Server | undefined;
+  #leading = false;
+  #bus: SecurityEventBus | undefined;
+  metricsUrl: string | undefined;
+
+  constructor(options: OperatorOptions) {
+    this.#options = options;
+    this.identity = options.identity ?? `${hostname()}-${String(process.pid)}`;
+    this.metrics = createOperatorMetrics();
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  async start(): Promise<void> {
+    await this.#serveMetrics();
+    const sinks = this.#options.exportSinks ?? [];
+    this.#bus =
+      sinks.length > 0
+        ? new SecurityEventBus({
+            source: {
+              component: "operator",
+              instance: this.identity,
+              ...(this.#options.namespace !== undefined && { namespace: this.#options.namespace }),
+            },
+            sinks: sinks.map((sink) => ({
+              name: sink.name,
+              write: (events: readonly SecurityEvent[]) =>
+                sink.send(events.filter((e) => atLeast(e, sink.minSeverity))),
+            })),
+            coalesceWindowMs: 0,
+            observer: {
+              raised: (type, severity, n) => {
+                this.metrics.securityEvents.inc({ event_type: type, severity }, n);
+              },
+            },
+          })
+        : undefined;
+    const election = this.#options.leaderElection;
+    if (election === false || election === undefined) {
+      this.#leading = true;
+      this.metrics.leader.set({ name: "parmana-operator" }, 1);
+      this.#running = this.#lead(this.#stop.signal);
+      return;
+    }
+    const elector = new LeaderElector(this.#options.client, {
+      namespace: election.namespace,
+      name: election.name ?? "parmana-operator",
+      identity: this.identity,
+      leaseDurationMs: election.leaseDurationMs ?? 15_000,
+      renewDeadlineMs: election.renewDeadlineMs ?? 10_000,
+      retryPeriodMs: election.retryPeriodMs ?? 2_000,
+    });
+    this.#running = elector.run(
+      this.#stop.signal,
+      (leading) => this.#lead(leading),
+      (leader) => {
+        this.#leading = leader;
+        this.metrics.leader.set({ name: "parmana-operator" }, leader ? 1 : 0);
+        this.#options.logger.info(
+          { identity: this.identity, leader },
+          leader ? "became the leader" : "stopped leading",
+        );
+      },
+    );
+  }
+
+  /** Stops reconciling, releases the Lease, flushes raised events, closes the sinks and the metrics port. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#running;
+    await this.#bus?.close();
+    await Promise.all((this.#options.exportSinks ?? []).map((s) => s.close()));
+    await new Promise<void>((resolve) => {
+      if (this.#httpServer) this.#httpServer.close(() => resolve());
+      else resolve();
+    });
+  }
+
+  async #serveMetrics(): Promise<void> {
+    const port = this.#options.metricsPort;
+    if (port === undefined) return;
+    const server = createServer((req, res) => {
+      const path = (req.url ?? "/").split("?")[0];
+      if (path === "/metrics") {
+        this.metrics.registry
+          .metrics()
+          .then((text) => {
+            res.writeHead(200, { "Content-Type": this.metrics.registry.contentType }).end(text);
+          })
+          .catch(() => res.writeHead(500).end());
+        return;
+      }
+      if (path === "/healthz" || path === "/readyz") {
+        res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) =>
+      server.listen(port, this.#options.metricsHost ?? "0.0.0.0", resolve),
+    );
+    const address = server.address();
+    if (typeof address === "object" && address)
+      this.metricsUrl = `http://127.0.0.1:${String(address.port)}/metrics`;
+    this.#httpServer = server;
+  }
+
+  /** Everything a leader does, until `signal` aborts. */
+  async #lead(signal: AbortSignal): Promise<void> {
+    const { client, logger } = this.#options;
+    const ns = this.#options.namespace;
+    const resyncMs = this.#options.resyncMs ?? 10 * 60_000;
+    const concurrency = this.#options.concurrency ?? 4;
+    const onError = (resource: string) => (error: unknown) => {
+      logger.warn({ resource, err: error }, "watch failed; listing again after a backoff");
+    };
+    const onList = (resource: string) => (reason: "initial" | "expired" | "error") => {
+      this.metrics.informerLists.inc({ resource, reason });
+    };
+    const bundleQueue: WorkQueue = new WorkQueue({
+      name: "policybundle",
+      concurrency,
+      observer: {
+        ...this.metrics.queueObserver,
+        failed: (_q, key, error) =>
+          logger.warn({ key, err: error }, "PolicyBundle reconcile failed; retrying"),
+      },
+      reconcile: (key) => reconcilePolicyBundle(bundleCtx, key),
+    });
+    const serverQueue: WorkQueue = new WorkQueue({
+      name: "governanceserver",
+      concurrency,
+      observer: {
+        ...this.metrics.queueObserver,
+        failed: (_q, key, error) =>
+          logger.warn({ key, err: error }, "GovernanceServer reconcile failed; retrying"),
+      },
+      reconcile: (key) => reconcileGovernanceServer(serverCtx, key),
+    });
+    const key = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+    const serversOf = (namespace: string | undefined): void => {
+      for (const s of servers.list(namespace)) serverQueue.add(key(s));
+    };
+
+    const bundles: Informer<PolicyBundle & KubeObject> = new Informer(client, ResourceTypes.policyBundle, {
+      namespace: ns,
+      resyncMs,
+      onError: onError("policybundles"),
+      onList: onList("policybundles"),
+      handler: (b) => {
+        bundleQueue.add(key(b));
+        for (const s of servers.list(b.metadata.namespace)) {
+          if (selects(s.spec.bundleSelector, b.metadata.labels)) serverQueue.add(key(s));
+        }
+      },
+    });
+    const servers: Informer<GovernanceServer & KubeObject> = new Informer(
+      client,
+      ResourceTypes.governanceServer,
+      {
+        namespace: ns,
+        resyncMs,
+        onError: onError("governanceservers"),
+        onList: onList("governanceservers"),
+        handler: (s) => {
+          serverQueue.add(key(s));
+        },
+      },
+    );
+    const configMaps: Informer<ConfigMapObject> = new Informer(client, ResourceTypes.configMap, {
+      namespace: ns,
+      onError: onError("configmaps"),
+      onList: onList("configmaps"),
+      handler: (cm) => {
+        for (const b of bundles.list(cm.metadata.namespace))
+          if (b.spec.source.configMapRef?.name === cm.metadata.name) bundleQueue.add(key(b));
+      },
+    });
+    const secrets: Informer<SecretObject> = new Informer(client, ResourceTypes.secret, {
+      namespace: ns,
+      onError: onError("secrets"),
+      onList: onList("secrets"),
+      handler: (secret) => {
+        for (const b of bundles.list(secret.metadata.namespace))
+          if (b.spec.trust.secretRef.name === secret.metadata.name) bundleQueue.add(key(b));
+        // Any server in the namespace may read it (API keys, signing key, URLs): let each decide.
+        serversOf(secret.metadata.namespace);
+      },
+    });
+    const deployments: Informer<DeploymentObject> = new Informer(client, ResourceTypes.deployment, {
+      namespace: ns,
+      labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
+      onError: onError("deployments"),
+      onList: onList("deployments"),
+      handler: (d) => {
+        const owner = d.metadata.ownerReferences?.find(
+          (r) => r.kind === "GovernanceServer" && r.controller === true,
+        );
+        if (owner) serverQueue.add(`${d.metadata.namespace ?? ""}/${owner.name}`);
+      },
+    });
+
+    const lookup: ObjectLookup = {
+      configMap: (namespace, name) => configMaps.get(namespace, name),
+      secret: (namespace, name) => secrets.get(namespace, name),
+    };
+    const events = new EventRecorder(client, "parmana-operator", this.identity);
+    const bundleCtx = {
+      client,
+      bundles,
+      lookup,
+      events,
+      metrics: this.metrics,
+      bus: this.#bus,
+      logger,
+      raised: new Map<string, string>(),
+    };
+    let serviceMonitors: Promise<boolean> | undefined;
+    const serverCtx = {
+      client,
+      servers,
+      bundles,
+      deployments,
+      configMaps,
+      lookup,
+      events,
+      logger,
+      defaultImage: this.#options.defaultImage ?? defaultImage(),
+      serviceMonitors: () =>
+        (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
+    };
+
+    const informers = [bundles, servers, configMaps, secrets, deployments];
+    const watching = informers.map((i) => i.run(signal));
+    // Reconcile only from a complete picture: every cache listed once.
+    await Promise.race([
+      Promise.all(informers.map((i) => i.synced)),
+      new Promise((r) => signal.addEventListener("abort", r)),
+    ]);
+    const working = [bundleQueue.run(), serverQueue.run()];
+    if (!signal.aborted)
+      logger.info({ namespace: ns ?? "(all)", identity: this.identity }, "operator reconciling");
+    await new Promise((resolve) => {
+      if (signal.aborted) resolve(undefined);
+      else signal.addEventListener("abort", resolve, { once: true });
+    });
+    bundleQueue.stop();
+    serverQueue.stop();
+    await Promise.all([...watching, ...working]);
+  }
+}

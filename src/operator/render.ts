@@ -1,0 +1,365 @@
+// What a GovernanceServer is made of, rendered as plain objects for server-side apply: the content-addressed
+// bundle-set ConfigMap, a hardened Deployment running `parmana server`, its Service, ServiceAccount,
+// PodDisruptionBudget and ServiceMonitor. Pure functions: the same input renders the same bytes.
+import { createHash } from "node:crypto";
+import { canonicalize } from "../crypto/index.ts";
+import { packageVersion } from "../version.ts";
+import type { KubeObject } from "./kube.ts";
+import { API_VERSION, type ActiveBundle, type GovernanceServer } from "./schema.ts";
+
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const LABEL_INSTANCE = "app.kubernetes.io/instance";
+export const LABEL_COMPONENT = "app.kubernetes.io/component";
+export const LABEL_GOVERNANCE_SERVER = "governance.parmana.io/governance-server";
+export const ANNOTATION_BUNDLE_SET = "governance.parmana.io/bundle-set-hash";
+export const ANNOTATION_SECRETS = "governance.parmana.io/secrets-hash";
+export const ANNOTATION_BUNDLES = "governance.parmana.io/bundles";
+export const MANAGER = "parmana-operator";
+
+export const PORTS = { http: 3000, dashboard: 8081, metrics: 9464 } as const;
+export const MOUNTS = {
+  bundles: "/etc/parmana/bundles",
+  apiKeys: "/etc/parmana/api-keys",
+  signing: "/etc/parmana/signing",
+  kafkaCa: "/etc/parmana/kafka-ca",
+  kafkaSasl: "/etc/parmana/kafka-sasl",
+} as const;
+export const API_KEYS_SECRET_KEY = "keys.yaml";
+export const SIGNING_SECRET_KEY = "private.pem";
+
+export interface SelectedBundle extends ActiveBundle {
+  readonly files: ReadonlyMap<string, Uint8Array>;
+  /** The *.pub keys of the bundle's trust Secret. */
+  readonly trustKeys: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface BundleSet {
+  readonly hash: string;
+  readonly active: ActiveBundle[];
+  readonly data: Record<string, string>;
+  readonly items: { key: string; path: string }[];
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+/** The set's files under ConfigMap keys (no "/" allowed there) and the items that lay them out on disk. */
+export function renderBundleSet(bundles: readonly SelectedBundle[]): BundleSet {
+  const sorted = [...bundles].sort((a, b) =>
+    a.policyId === b.policyId
+      ? a.policyVersion.localeCompare(b.policyVersion)
+      : a.policyId.localeCompare(b.policyId),
+  );
+  const data: Record<string, string> = {};
+  const items: { key: string; path: string }[] = [];
+  const trust = new Map<string, string>();
+  sorted.forEach((bundle, index) => {
+    for (const [file, bytes] of [...bundle.files].sort(([a], [b]) => a.localeCompare(b))) {
+      const key = `b${String(index)}.${file.replaceAll("/", "__")}`;
+      data[key] = Buffer.from(bytes).toString("utf8");
+      items.push({ key, path: `policies/${bundle.policyId}/${bundle.policyVersion}/${file}` });
+    }
+    for (const pem of bundle.trustKeys.values())
+      trust.set(sha256(pem).slice(0, 16), Buffer.from(pem).toString("utf8"));
+  });
+  for (const [id, pem] of [...trust].sort(([a], [b]) => a.localeCompare(b))) {
+    data[`trust.${id}.pub`] = pem;
+    items.push({ key: `trust.${id}.pub`, path: `trust/${id}.pub` });
+  }
+  const active = sorted.map(({ name, policyId, policyVersion, bundleHash, revision }) => ({
+    name,
+    policyId,
+    policyVersion,
+    bundleHash,
+    revision,
+  }));
+  const hash = `sha256:${sha256(canonicalize({ bundles: active.map(({ name: _, ...b }) => b), trust: [...trust.keys()].sort() }))}`;
+  return { hash, active, data, items };
+}
+
+export function bundleSetConfigMapName(server: string, hash: string): string {
+  return `${server}-bundles-${hash.replace("sha256:", "").slice(0, 10)}`;
+}
+
+function ownerReference(
+  gs: GovernanceServer,
+): NonNullable<KubeObject["metadata"]["ownerReferences"]>[number] {
+  return {
+    apiVersion: API_VERSION,
+    kind: "GovernanceServer",
+    name: gs.metadata.name,
+    uid: gs.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  } as NonNullable<KubeObject["metadata"]["ownerReferences"]>[number];
+}
+
+function labels(gs: GovernanceServer, component: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "parmana-governance-server",
+    [LABEL_INSTANCE]: gs.metadata.name,
+    [LABEL_COMPONENT]: component,
+    [LABEL_MANAGED_BY]: MANAGER,
+    [LABEL_GOVERNANCE_SERVER]: gs.metadata.name,
+  };
+}
+
+function selectorLabels(gs: GovernanceServer): Record<string, string> {
+  return { "app.kubernetes.io/name": "parmana-governance-server", [LABEL_INSTANCE]: gs.metadata.name };
+}
+
+function meta(gs: GovernanceServer, name: string, component: string): KubeObject["metadata"] {
+  return {
+    name,
+    namespace: gs.metadata.namespace,
+    labels: labels(gs, component),
+    ownerReferences: [ownerReference(gs)],
+  };
+}
+
+export function renderBundleConfigMap(gs: GovernanceServer, set: BundleSet): KubeObject {
+  return {
+    metadata: {
+      ...meta(gs, bundleSetConfigMapName(gs.metadata.name, set.hash), "bundle-set"),
+      annotations: { [ANNOTATION_BUNDLE_SET]: set.hash, [ANNOTATION_BUNDLES]: JSON.stringify(set.active) },
+    },
+    immutable: true,
+    data: set.data,
+  };
+}
+
+export function renderServiceAccount(gs: GovernanceServer): KubeObject {
+  return { metadata: meta(gs, gs.metadata.name, "server"), automountServiceAccountToken: false };
+}
+
+export function renderService(gs: GovernanceServer): KubeObject {
+  const dashboard = gs.spec.dashboard?.enabled ?? true;
+  return {
+    metadata: meta(gs, gs.metadata.name, "server"),
+    spec: {
+      type: "ClusterIP",
+      selector: selectorLabels(gs),
+      ports: [
+        { name: "http", port: PORTS.http, targetPort: "http", protocol: "TCP" },
+        ...(dashboard
+          ? [{ name: "dashboard", port: PORTS.dashboard, targetPort: "dashboard", protocol: "TCP" }]
+          : []),
+        { name: "metrics", port: PORTS.metrics, targetPort: "metrics", protocol: "TCP" },
+      ],
+    },
+  };
+}
+
+export function renderPodDisruptionBudget(gs: GovernanceServer): KubeObject {
+  return {
+    metadata: meta(gs, gs.metadata.name, "server"),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(gs) } },
+  };
+}
+
+export function renderServiceMonitor(gs: GovernanceServer): KubeObject {
+  return {
+    metadata: meta(gs, gs.metadata.name, "server"),
+    spec: {
+      selector: { matchLabels: { [LABEL_INSTANCE]: gs.metadata.name, [LABEL_COMPONENT]: "server" } },
+      endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+    },
+  };
+}
+
+type EnvVar = Record<string, unknown>;
+
+const secretEnv = (name: string, ref: { name: string; key: string }): EnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+});
+
+function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mounts: unknown[] } {
+  const env: EnvVar[] = [];
+  const volumes: unknown[] = [];
+  const mounts: unknown[] = [];
+  const kafka = gs.spec.export?.kafka;
+  if (kafka) {
+    env.push(
+      { name: "PARMANA_EXPORT_KAFKA_BROKERS", value: kafka.brokers.join(",") },
+      { name: "PARMANA_EXPORT_KAFKA_TOPIC", value: kafka.topic ?? "parmana.security-events" },
+      { name: "PARMANA_EXPORT_KAFKA_FORMAT", value: kafka.format ?? "ocsf" },
+      { name: "PARMANA_EXPORT_KAFKA_MIN_SEVERITY", value: kafka.minSeverity ?? "low" },
+    );
+    if (kafka.tls?.enabled === true) {
+      env.push({ name: "PARMANA_EXPORT_KAFKA_TLS", value: "true" });
+      if (kafka.tls.caSecretRef) {
+        env.push({ name: "PARMANA_EXPORT_KAFKA_TLS_CA_FILE", value: `${MOUNTS.kafkaCa}/ca.crt` });
+        volumes.push({
+          name: "kafka-ca",
+          secret: {
+            secretName: kafka.tls.caSecretRef.name,
+            items: [{ key: kafka.tls.caSecretRef.key, path: "ca.crt" }],
+          },
+        });
+        mounts.push({ name: "kafka-ca", mountPath: MOUNTS.kafkaCa, readOnly: true });
+      }
+    }
+    if (kafka.sasl) {
+      env.push(
+        { name: "PARMANA_EXPORT_KAFKA_SASL_MECHANISM", value: kafka.sasl.mechanism },
+        secretEnv("PARMANA_EXPORT_KAFKA_SASL_USERNAME", { name: kafka.sasl.secretRef.name, key: "username" }),
+        { name: "PARMANA_EXPORT_KAFKA_SASL_PASSWORD_FILE", value: `${MOUNTS.kafkaSasl}/password` },
+      );
+      volumes.push({
+        name: "kafka-sasl",
+        secret: { secretName: kafka.sasl.secretRef.name, items: [{ key: "password", path: "password" }] },
+      });
+      mounts.push({ name: "kafka-sasl", mountPath: MOUNTS.kafkaSasl, readOnly: true });
+    }
+  }
+  const otlp = gs.spec.export?.otlp;
+  if (otlp) {
+    env.push(
+      { name: "PARMANA_EXPORT_OTLP_ENDPOINT", value: `${otlp.endpoint.replace(/\/$/, "")}/v1/logs` },
+      { name: "PARMANA_EXPORT_OTLP_MIN_SEVERITY", value: otlp.minSeverity ?? "low" },
+    );
+  }
+  return { env, volumes, mounts };
+}
+
+export interface DeploymentInput {
+  readonly set: BundleSet;
+  readonly secretsHash: string;
+  readonly defaultImage: string;
+}
+
+export function defaultImage(): string {
+  return `parmana/parmana:${packageVersion()}`;
+}
+
+export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): KubeObject {
+  const spec = gs.spec;
+  const dashboard = spec.dashboard?.enabled ?? true;
+  const exported = exportEnv(gs);
+  const env: EnvVar[] = [
+    { name: "NODE_ENV", value: "production" },
+    { name: "HOST", value: "0.0.0.0" },
+    { name: "PORT", value: String(PORTS.http) },
+    { name: "DASHBOARD_PORT", value: String(PORTS.dashboard) },
+    { name: "METRICS_PORT", value: String(PORTS.metrics) },
+    { name: "PARMANA_POLICIES_ROOT", value: `${MOUNTS.bundles}/policies` },
+    { name: "PARMANA_TRUSTED_KEYS_DIR", value: `${MOUNTS.bundles}/trust` },
+    { name: "PARMANA_API_KEYS_FILE", value: `${MOUNTS.apiKeys}/${API_KEYS_SECRET_KEY}` },
+    { name: "PARMANA_SIGNING_PRIVATE_KEY_PATH", value: `${MOUNTS.signing}/${SIGNING_SECRET_KEY}` },
+    secretEnv("REDIS_URL", spec.redis.urlSecretRef),
+    secretEnv("AUDIT_DATABASE_URL", spec.audit.databaseUrlSecretRef),
+    { name: "PARMANA_AUDIT_REQUIRED", value: String(spec.audit.required ?? true) },
+    {
+      name: "PARMANA_RATE_LIMIT_NAMESPACE",
+      value: `parmana:ratelimit:${gs.metadata.namespace}/${gs.metadata.name}:`,
+    },
+    ...(spec.rateLimits?.executePerMinute !== undefined
+      ? [{ name: "PARMANA_RATE_LIMIT_EXECUTE", value: String(spec.rateLimits.executePerMinute) }]
+      : []),
+    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ...exported.env,
+  ];
+  const probe = (path: string, period: number): Record<string, unknown> => ({
+    httpGet: { path, port: "http" },
+    periodSeconds: period,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
+  return {
+    metadata: meta(gs, gs.metadata.name, "server"),
+    spec: {
+      replicas: spec.replicas ?? 2,
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selectorLabels(gs) },
+      // A security control keeps serving while it rolls: a new pod is Ready before an old one goes.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels: labels(gs, "server"),
+          annotations: {
+            ...spec.podTemplate?.annotations,
+            [ANNOTATION_BUNDLE_SET]: input.set.hash,
+            [ANNOTATION_SECRETS]: input.secretsHash,
+          },
+        },
+        spec: {
+          serviceAccountName: gs.metadata.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            runAsGroup: 10001,
+            fsGroup: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          ...(spec.podTemplate?.nodeSelector && { nodeSelector: spec.podTemplate.nodeSelector }),
+          ...(spec.podTemplate?.tolerations && { tolerations: spec.podTemplate.tolerations }),
+          containers: [
+            {
+              name: "server",
+              image: spec.image ?? input.defaultImage,
+              imagePullPolicy: "IfNotPresent",
+              args: ["server"],
+              ports: [
+                { name: "http", containerPort: PORTS.http, protocol: "TCP" },
+                ...(dashboard
+                  ? [{ name: "dashboard", containerPort: PORTS.dashboard, protocol: "TCP" }]
+                  : []),
+                { name: "metrics", containerPort: PORTS.metrics, protocol: "TCP" },
+              ],
+              env,
+              readinessProbe: probe("/health/ready", 5),
+              livenessProbe: probe("/health/live", 10),
+              resources: spec.resources ?? {
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { memory: "512Mi" },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "bundles", mountPath: MOUNTS.bundles, readOnly: true },
+                { name: "api-keys", mountPath: MOUNTS.apiKeys, readOnly: true },
+                { name: "signing-key", mountPath: MOUNTS.signing, readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+                ...exported.mounts,
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "bundles",
+              configMap: {
+                name: bundleSetConfigMapName(gs.metadata.name, input.set.hash),
+                items: input.set.items,
+              },
+            },
+            {
+              name: "api-keys",
+              secret: {
+                secretName: spec.apiKeysSecretRef.name,
+                items: [{ key: API_KEYS_SECRET_KEY, path: API_KEYS_SECRET_KEY }],
+                defaultMode: 0o440,
+              },
+            },
+            {
+              name: "signing-key",
+              secret: {
+                secretName: spec.signingKeySecretRef.name,
+                items: [{ key: SIGNING_SECRET_KEY, path: SIGNING_SECRET_KEY }],
+                defaultMode: 0o440,
+              },
+            },
+            { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+            ...exported.volumes,
+          ],
+        },
+      },
+    },
+  };
+}

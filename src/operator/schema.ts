@@ -1,0 +1,341 @@
+// The two custom resources, defined once: these TypeBox schemas give the TypeScript types (Static<>) and,
+// through crdManifests(), the CRD YAML in crds/ (scripts/gen-crds.ts writes it; a unit test fails when the
+// files and this code disagree), so the types and the CRDs cannot drift.
+import { Type, type Static, type TSchema } from "typebox";
+import type { KubeObject } from "./kube.ts";
+
+export const GROUP = "governance.parmana.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+const Name = Type.String({ minLength: 1, maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" });
+const LocalRef = Type.Object({ name: Name });
+const SecretKeyRef = Type.Object({ name: Name, key: Type.String({ minLength: 1, maxLength: 253 }) });
+const Severity = Type.Union([
+  Type.Literal("low"),
+  Type.Literal("medium"),
+  Type.Literal("high"),
+  Type.Literal("critical"),
+]);
+/** A free-form object the API server keeps as given (resources, pod template overrides). */
+const FreeForm = (description: string): TSchema =>
+  Type.Unsafe<Record<string, unknown>>({
+    type: "object",
+    description,
+    "x-kubernetes-preserve-unknown-fields": true,
+  });
+
+const Condition = Type.Object({
+  type: Type.String({ maxLength: 316 }),
+  status: Type.Union([Type.Literal("True"), Type.Literal("False"), Type.Literal("Unknown")]),
+  reason: Type.String({ maxLength: 1024 }),
+  message: Type.String({ maxLength: 32768 }),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  lastTransitionTime: Type.String({ format: "date-time" }),
+});
+export type Condition = Static<typeof Condition>;
+
+const Conditions = Type.Array(Condition, {
+  maxItems: 16,
+  "x-kubernetes-list-type": "map",
+  "x-kubernetes-list-map-keys": ["type"],
+});
+
+// ---- PolicyBundle ---------------------------------------------------------------------------------------
+
+export const PolicyBundleSpec = Type.Object(
+  {
+    policyId: Type.String({ minLength: 1, maxLength: 128, pattern: "^[a-z0-9][a-z0-9._-]*$" }),
+    policyVersion: Type.String({
+      minLength: 5,
+      maxLength: 64,
+      pattern: "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$",
+    }),
+    source: Type.Object(
+      {
+        inline: Type.Optional(
+          Type.Object({
+            files: Type.Record(Type.String(), Type.String({ maxLength: 1_048_576 }), { maxProperties: 64 }),
+            manifest: Type.String({ minLength: 2, maxLength: 262_144 }),
+            signature: Type.String({ minLength: 2, maxLength: 65_536 }),
+          }),
+        ),
+        configMapRef: Type.Optional(LocalRef),
+      },
+      {
+        "x-kubernetes-validations": [
+          {
+            rule: "has(self.inline) != has(self.configMapRef)",
+            message: "source needs exactly one of inline or configMapRef",
+          },
+        ],
+      },
+    ),
+    trust: Type.Object({
+      secretRef: LocalRef,
+      threshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
+    }),
+    allowRollback: Type.Optional(Type.Boolean({ default: false })),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "self.policyId == oldSelf.policyId",
+        message: "policyId is immutable; create a new PolicyBundle",
+      },
+    ],
+  },
+);
+export type PolicyBundleSpec = Static<typeof PolicyBundleSpec>;
+
+export const PolicyBundleStatus = Type.Object({
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  conditions: Type.Optional(Conditions),
+  bundleHash: Type.Optional(Type.String()),
+  manifestHash: Type.Optional(Type.String()),
+  revision: Type.Optional(Type.Integer({ minimum: 0 })),
+  signerKeyIds: Type.Optional(Type.Array(Type.String(), { maxItems: 16 })),
+  verifiedAt: Type.Optional(Type.String({ format: "date-time" })),
+});
+export type PolicyBundleStatus = Static<typeof PolicyBundleStatus>;
+
+// ---- GovernanceServer -----------------------------------------------------------------------------------
+
+const LabelSelector = Type.Object({
+  matchLabels: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 32 })),
+  matchExpressions: Type.Optional(
+    Type.Array(
+      Type.Object({
+        key: Type.String({ minLength: 1 }),
+        operator: Type.Union([
+          Type.Literal("In"),
+          Type.Literal("NotIn"),
+          Type.Literal("Exists"),
+          Type.Literal("DoesNotExist"),
+        ]),
+        values: Type.Optional(Type.Array(Type.String(), { maxItems: 64 })),
+      }),
+      { maxItems: 16 },
+    ),
+  ),
+});
+export type LabelSelector = Static<typeof LabelSelector>;
+
+const KafkaExport = Type.Object({
+  brokers: Type.Array(Type.String({ pattern: "^[A-Za-z0-9.-]+:[0-9]{1,5}$" }), { minItems: 1, maxItems: 32 }),
+  topic: Type.Optional(
+    Type.String({ pattern: "^[A-Za-z0-9._-]{1,249}$", default: "parmana.security-events" }),
+  ),
+  format: Type.Optional(
+    Type.Union([Type.Literal("ocsf"), Type.Literal("ecs"), Type.Literal("cef"), Type.Literal("raw")], {
+      default: "ocsf",
+    }),
+  ),
+  minSeverity: Type.Optional(Severity),
+  tls: Type.Optional(
+    Type.Object({
+      enabled: Type.Boolean(),
+      caSecretRef: Type.Optional(SecretKeyRef),
+    }),
+  ),
+  sasl: Type.Optional(
+    Type.Object({
+      mechanism: Type.Union([
+        Type.Literal("plain"),
+        Type.Literal("scram-sha-256"),
+        Type.Literal("scram-sha-512"),
+      ]),
+      /** keys `username` and `password` */
+      secretRef: LocalRef,
+    }),
+  ),
+});
+
+export const GovernanceServerSpec = Type.Object({
+  replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 2 })),
+  image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  bundleSelector: LabelSelector,
+  redis: Type.Object({ urlSecretRef: SecretKeyRef }),
+  audit: Type.Object({
+    databaseUrlSecretRef: SecretKeyRef,
+    required: Type.Optional(Type.Boolean({ default: true })),
+  }),
+  signingKeySecretRef: LocalRef,
+  apiKeysSecretRef: LocalRef,
+  rateLimits: Type.Optional(
+    Type.Object({ executePerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
+  ),
+  export: Type.Optional(
+    Type.Object({
+      kafka: Type.Optional(KafkaExport),
+      otlp: Type.Optional(
+        Type.Object({
+          endpoint: Type.String({ pattern: "^https?://" }),
+          minSeverity: Type.Optional(Severity),
+        }),
+      ),
+      prometheus: Type.Optional(Type.Object({ serviceMonitor: Type.Optional(Type.Boolean()) })),
+    }),
+  ),
+  dashboard: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean({ default: true })) })),
+  resources: Type.Optional(FreeForm("container resources (requests and limits)")),
+  podTemplate: Type.Optional(
+    Type.Object({
+      annotations: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 64 })),
+      nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 32 })),
+      tolerations: Type.Optional(
+        Type.Array(FreeForm("a toleration"), { maxItems: 32, "x-kubernetes-list-type": "atomic" }),
+      ),
+    }),
+  ),
+});
+export type GovernanceServerSpec = Static<typeof GovernanceServerSpec>;
+
+const ActiveBundle = Type.Object({
+  policyId: Type.String(),
+  policyVersion: Type.String(),
+  bundleHash: Type.String(),
+  revision: Type.Integer(),
+  name: Type.String(),
+});
+export type ActiveBundle = Static<typeof ActiveBundle>;
+
+export const GovernanceServerStatus = Type.Object({
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  conditions: Type.Optional(Conditions),
+  activeBundles: Type.Optional(Type.Array(ActiveBundle, { maxItems: 256 })),
+  bundleSetHash: Type.Optional(Type.String()),
+  replicas: Type.Optional(Type.Integer()),
+  readyReplicas: Type.Optional(Type.Integer()),
+  updatedReplicas: Type.Optional(Type.Integer()),
+  endpoint: Type.Optional(Type.String()),
+});
+export type GovernanceServerStatus = Static<typeof GovernanceServerStatus>;
+
+// ---- the objects ----------------------------------------------------------------------------------------
+
+/** What the API server always sets on a namespaced custom resource. */
+export type ObjectMeta = KubeObject["metadata"] & {
+  readonly namespace: string;
+  readonly uid: string;
+  readonly generation: number;
+  readonly resourceVersion: string;
+};
+
+export interface PolicyBundle {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: "PolicyBundle";
+  readonly metadata: ObjectMeta;
+  readonly spec: PolicyBundleSpec;
+  readonly status?: PolicyBundleStatus;
+}
+
+export interface GovernanceServer {
+  readonly apiVersion: typeof API_VERSION;
+  readonly kind: "GovernanceServer";
+  readonly metadata: ObjectMeta;
+  readonly spec: GovernanceServerSpec;
+  readonly status?: GovernanceServerStatus;
+}
+
+// ---- CRD generation -------------------------------------------------------------------------------------
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Rewrites JSON Schema as TypeBox emits it into the structural schema the API server accepts. */
+export function structural(schema: unknown): Json {
+  if (Array.isArray(schema)) return schema.map(structural);
+  if (schema === null || typeof schema !== "object") return schema as Json;
+  const s = { ...(schema as Record<string, unknown>) };
+  const anyOf = s["anyOf"] as Record<string, unknown>[] | undefined;
+  if (anyOf?.every((o) => "const" in o) === true) {
+    delete s["anyOf"];
+    s["type"] = anyOf[0]?.["type"] ?? "string";
+    s["enum"] = anyOf.map((o) => o["const"]);
+  }
+  if ("const" in s) {
+    s["enum"] = [s["const"]];
+    delete s["const"];
+  }
+  const pattern = s["patternProperties"] as Record<string, unknown> | undefined;
+  if (pattern) {
+    delete s["patternProperties"];
+    s["additionalProperties"] = Object.values(pattern)[0] ?? { type: "string" };
+  }
+  delete s["$id"];
+  delete s["$schema"];
+  return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, structural(v)]));
+}
+
+function crd(
+  kind: string,
+  plural: string,
+  shortNames: string[],
+  spec: TSchema,
+  status: TSchema,
+  columns: Json[],
+): Json {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: {
+      name: `${plural}.${GROUP}`,
+      labels: { "app.kubernetes.io/name": "parmana-operator", "app.kubernetes.io/part-of": "parmana" },
+    },
+    spec: {
+      group: GROUP,
+      scope: "Namespaced",
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              required: ["spec"],
+              properties: {
+                apiVersion: { type: "string" },
+                kind: { type: "string" },
+                metadata: { type: "object" },
+                spec: structural(spec),
+                status: structural(status),
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const condition = (type: string): string => `.status.conditions[?(@.type=="${type}")].status`;
+
+export function crdManifests(): { policyBundles: Json; governanceServers: Json } {
+  return {
+    policyBundles: crd("PolicyBundle", "policybundles", ["pb"], PolicyBundleSpec, PolicyBundleStatus, [
+      { name: "Policy", type: "string", jsonPath: ".spec.policyId" },
+      { name: "Version", type: "string", jsonPath: ".spec.policyVersion" },
+      { name: "Verified", type: "string", jsonPath: condition("Verified") },
+      { name: "Revision", type: "integer", jsonPath: ".status.revision" },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    ]),
+    governanceServers: crd(
+      "GovernanceServer",
+      "governanceservers",
+      ["gs"],
+      GovernanceServerSpec,
+      GovernanceServerStatus,
+      [
+        { name: "Ready", type: "string", jsonPath: condition("Ready") },
+        { name: "Replicas", type: "integer", jsonPath: ".status.readyReplicas" },
+        { name: "Bundles", type: "string", jsonPath: condition("BundlesVerified") },
+        { name: "Set", type: "string", jsonPath: ".status.bundleSetHash", priority: 1 },
+        { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+      ],
+    ),
+  };
+}

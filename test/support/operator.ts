@@ -1,0 +1,159 @@
+// The operator against the real test control plane: CRDs installed from crds/, an operator running in this
+// process for one namespace, and signed PolicyBundles written as the Kubernetes objects a user would apply.
+import { readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import type { SigningKey } from "../../src/crypto/index.ts";
+import type { ExportSink } from "../../src/export/index.ts";
+import {
+  KubeClient,
+  Operator,
+  ResourceTypes,
+  type KubeObject,
+  type OperatorOptions,
+} from "../../src/operator/index.ts";
+import type { GovernanceServer, PolicyBundle } from "../../src/operator/schema.ts";
+import { eventually, tool } from "./kube.ts";
+import { kubernetesService, usingService } from "./services.ts";
+
+const CRDS = fileURLToPath(new URL("../../crds/", import.meta.url));
+
+let crdsInstalled: Promise<void> | undefined;
+
+/** Applies crds/ (server-side, idempotent) once per test process and waits until both are established. */
+export function installCrds(): Promise<void> {
+  crdsInstalled ??= (async () => {
+    await usingService(kubernetesService(), () =>
+      tool("kubectl", ["apply", "--server-side", "--force-conflicts", "-f", CRDS]),
+    );
+    await tool("kubectl", [
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/policybundles.governance.parmana.io",
+      "crd/governanceservers.governance.parmana.io",
+    ]);
+  })();
+  return crdsInstalled;
+}
+
+export function testClient(): KubeClient {
+  return KubeClient.load(kubernetesService().kubeconfig);
+}
+
+/** An operator in this process watching `namespace` (no leader election unless asked). */
+export async function startOperator(
+  t: TestContext,
+  namespace: string,
+  options: Partial<OperatorOptions> & { exportSinks?: readonly ExportSink[] } = {},
+): Promise<Operator> {
+  const operator = new Operator({
+    client: testClient(),
+    logger: pino({ level: process.env["PARMANA_TEST_OPERATOR_LOG"] ?? "silent" }),
+    namespace,
+    leaderElection: false,
+    metricsPort: 0,
+    metricsHost: "127.0.0.1",
+    defaultImage: "parmana/parmana:test",
+    ...options,
+  });
+  await operator.start();
+  t.after(() => operator.stop());
+  return operator;
+}
+
+/** The bundle directory's files, as a PolicyBundle's inline source or a ConfigMap's data. */
+export async function bundleFileMap(dir: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(dir)) files[name] = await readFile(join(dir, name), "utf8");
+  return files;
+}
+
+export function trustSecret(namespace: string, name: string, keys: readonly SigningKey[]): KubeObject {
+  return {
+    metadata: { name, namespace },
+    type: "Opaque",
+    stringData: Object.fromEntries(keys.map((k, i) => [`signer-${String(i)}.pub`, k.publicKey.pem])),
+  };
+}
+
+export function policyBundleObject(
+  namespace: string,
+  name: string,
+  files: Record<string, string>,
+  options: {
+    labels?: Record<string, string>;
+    trustSecret: string;
+    configMap?: string;
+    policyVersion?: string;
+  },
+): KubeObject {
+  const policy = JSON.parse(files["policy.json"] ?? "{}") as { policyId: string; policyVersion: string };
+  const { "bundle.manifest.json": manifest = "", "bundle.sig": signature = "", ...rest } = files;
+  return {
+    metadata: { name, namespace, labels: options.labels ?? {} },
+    spec: {
+      policyId: policy.policyId,
+      policyVersion: options.policyVersion ?? policy.policyVersion,
+      source:
+        options.configMap !== undefined
+          ? { configMapRef: { name: options.configMap } }
+          : { inline: { files: rest, manifest, signature } },
+      trust: { secretRef: { name: options.trustSecret } },
+    },
+  };
+}
+
+export async function applyObject(
+  client: KubeClient,
+  type: (typeof ResourceTypes)[keyof typeof ResourceTypes],
+  object: KubeObject,
+): Promise<void> {
+  await client.apply(type, object, "parmana-test");
+}
+
+export async function policyBundle(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<PolicyBundle | undefined> {
+  return client.get<PolicyBundle & KubeObject>(ResourceTypes.policyBundle, namespace, name);
+}
+
+export async function governanceServer(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+): Promise<GovernanceServer | undefined> {
+  return client.get<GovernanceServer & KubeObject>(ResourceTypes.governanceServer, namespace, name);
+}
+
+export function condition(
+  object:
+    | { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } }
+    | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
+  return object?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Waits until the PolicyBundle's Verified condition has `status` for its current generation. */
+export function verifiedState(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  status: "True" | "False",
+  timeoutMs = 30_000,
+): Promise<PolicyBundle> {
+  return eventually(
+    `PolicyBundle ${name} Verified=${status}`,
+    async () => {
+      const pb = await policyBundle(client, namespace, name);
+      const c = pb?.status?.conditions?.find((x) => x.type === "Verified");
+      return pb && c?.status === status && c.observedGeneration === pb.metadata.generation ? pb : undefined;
+    },
+    timeoutMs,
+  );
+}
