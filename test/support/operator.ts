@@ -3,6 +3,7 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
+import { examplePolicy, makeBundle, newSigningKey, type TestBundle } from "./bundles.ts";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import type { SigningKey } from "../../src/crypto/index.ts";
@@ -156,4 +157,70 @@ export function verifiedState(
     },
     timeoutMs,
   );
+}
+
+/** The Secrets a GovernanceServer needs (placeholder URLs unless the test overrides them). */
+export async function serverSecrets(client: KubeClient, ns: string, apiKeys = "keys: []\n"): Promise<void> {
+  const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
+    metadata: { name, namespace: ns },
+    stringData,
+  });
+  await applyObject(client, ResourceTypes.secret, secret("redis", { url: "redis://redis.example:6379" }));
+  await applyObject(
+    client,
+    ResourceTypes.secret,
+    secret("audit-db", { url: "postgres://audit.example/parmana" }),
+  );
+  const signer = newSigningKey();
+  await applyObject(
+    client,
+    ResourceTypes.secret,
+    secret("attestation-signer", {
+      "private.pem": signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    }),
+  );
+  await applyObject(client, ResourceTypes.secret, secret("gov-api-keys", { "keys.yaml": apiKeys }));
+}
+
+/** A GovernanceServer selecting team=risk, with the Secrets serverSecrets() writes. */
+export function governanceServerObject(ns: string, name: string, replicas = 2): KubeObject {
+  return {
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas,
+      bundleSelector: { matchLabels: { team: "risk" } },
+      redis: { urlSecretRef: { name: "redis", key: "url" } },
+      audit: { databaseUrlSecretRef: { name: "audit-db", key: "url" } },
+      signingKeySecretRef: { name: "attestation-signer" },
+      apiKeysSecretRef: { name: "gov-api-keys" },
+    },
+  };
+}
+
+/** Two bundles of the example policy (versions 1.2.0 and 1.3.0), signed by `key`, applied as PolicyBundles. */
+export async function twoBundles(
+  t: TestContext,
+  client: KubeClient,
+  ns: string,
+  key: SigningKey,
+): Promise<TestBundle[]> {
+  await applyObject(client, ResourceTypes.secret, trustSecret(ns, "signers", [key]));
+  const policy = await examplePolicy();
+  const bundles = [
+    await makeBundle(t, { key }),
+    await makeBundle(t, { key, policy: { ...policy, policyVersion: "1.3.0" } }),
+  ];
+  for (const [i, b] of bundles.entries()) {
+    const name = i === 0 ? "loan-1-2-0" : "loan-1-3-0";
+    await applyObject(
+      client,
+      ResourceTypes.policyBundle,
+      policyBundleObject(ns, name, await bundleFileMap(b.dir), {
+        trustSecret: "signers",
+        labels: { team: "risk" },
+      }),
+    );
+    await verifiedState(client, ns, name, "True");
+  }
+  return bundles;
 }

@@ -3,94 +3,31 @@
 // Ready with exactly the verified bundles, a roll per new verified revision, a tampered update that leaves the
 // pods on the last good set, a Secret change that rolls, a missing Secret that degrades, deletion that
 // collects everything.
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildBundleDirectory } from "../../../src/bundle/index.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "../../../src/operator/index.ts";
 import { ANNOTATION_BUNDLE_SET } from "../../../src/operator/render.ts";
-import type { SigningKey } from "../../../src/crypto/index.ts";
-import { examplePolicy, makeBundle, newSigningKey, type TestBundle } from "../../support/bundles.ts";
+import { newSigningKey } from "../../support/bundles.ts";
 import { eventually, kubeConfig, testNamespace } from "../../support/kube.ts";
 import {
   applyObject,
   bundleFileMap,
   condition,
   governanceServer,
+  governanceServerObject,
   installCrds,
   policyBundleObject,
+  serverSecrets,
   startOperator,
   testClient,
-  trustSecret,
+  twoBundles,
   verifiedState,
 } from "../../support/operator.ts";
 
 interface Deployment extends KubeObject {
   spec: { template: { metadata: { annotations: Record<string, string> } } };
   status?: { readyReplicas?: number };
-}
-
-export async function serverSecrets(client: KubeClient, ns: string, apiKeys = "keys: []\n"): Promise<void> {
-  const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
-    metadata: { name, namespace: ns },
-    stringData,
-  });
-  await applyObject(client, ResourceTypes.secret, secret("redis", { url: "redis://redis.example:6379" }));
-  await applyObject(
-    client,
-    ResourceTypes.secret,
-    secret("audit-db", { url: "postgres://audit.example/parmana" }),
-  );
-  const signer = newSigningKey();
-  await applyObject(
-    client,
-    ResourceTypes.secret,
-    secret("attestation-signer", {
-      "private.pem": signer.privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    }),
-  );
-  await applyObject(client, ResourceTypes.secret, secret("gov-api-keys", { "keys.yaml": apiKeys }));
-}
-
-export function governanceServerObject(ns: string, name: string, replicas = 2): KubeObject {
-  return {
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas,
-      bundleSelector: { matchLabels: { team: "risk" } },
-      redis: { urlSecretRef: { name: "redis", key: "url" } },
-      audit: { databaseUrlSecretRef: { name: "audit-db", key: "url" } },
-      signingKeySecretRef: { name: "attestation-signer" },
-      apiKeysSecretRef: { name: "gov-api-keys" },
-    },
-  };
-}
-
-/** Two bundles of the example policy (versions 1.2.0 and 1.3.0), signed by `key`, applied as PolicyBundles. */
-export async function twoBundles(
-  t: TestContext,
-  client: KubeClient,
-  ns: string,
-  key: SigningKey,
-): Promise<TestBundle[]> {
-  await applyObject(client, ResourceTypes.secret, trustSecret(ns, "signers", [key]));
-  const policy = await examplePolicy();
-  const bundles = [
-    await makeBundle(t, { key }),
-    await makeBundle(t, { key, policy: { ...policy, policyVersion: "1.3.0" } }),
-  ];
-  for (const [i, b] of bundles.entries()) {
-    const name = i === 0 ? "loan-1-2-0" : "loan-1-3-0";
-    await applyObject(
-      client,
-      ResourceTypes.policyBundle,
-      policyBundleObject(ns, name, await bundleFileMap(b.dir), {
-        trustSecret: "signers",
-        labels: { team: "risk" },
-      }),
-    );
-    await verifiedState(client, ns, name, "True");
-  }
-  return bundles;
 }
 
 async function deployment(client: KubeClient, ns: string, name: string): Promise<Deployment | undefined> {
