@@ -19,7 +19,7 @@ export class EventRecorder {
   }
 
   async record(
-    object: KubeObject & { apiVersion: string; kind: string },
+    object: { apiVersion: string; kind: string; metadata: KubeObject["metadata"] },
     type: "Normal" | "Warning",
     reason: string,
     message: string,

@@ -21,7 +21,6 @@ import type { ReconcileResult } from "./queue.ts";
 import {
   ANNOTATION_BUNDLE_SET,
   ANNOTATION_BUNDLES,
-  ANNOTATION_SECRETS,
   API_KEYS_SECRET_KEY,
   LABEL_COMPONENT,
   LABEL_GOVERNANCE_SERVER,
@@ -183,14 +182,19 @@ function currentSet(
 
 function rolledOut(deployment: DeploymentObject | undefined, replicas: number, hash: string): boolean {
   if (!deployment?.status) return false;
-  const st = deployment.status;
+  const st = {
+    observedGeneration: 0,
+    updatedReplicas: 0,
+    readyReplicas: 0,
+    availableReplicas: 0,
+    replicas: 0,
+    ...deployment.status,
+  };
+  const counts = [st.updatedReplicas, st.readyReplicas, st.availableReplicas, st.replicas];
   return (
     deployment.spec?.template?.metadata?.annotations?.[ANNOTATION_BUNDLE_SET] === hash &&
-    (st.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) &&
-    (st.updatedReplicas ?? 0) === replicas &&
-    (st.readyReplicas ?? 0) === replicas &&
-    (st.availableReplicas ?? 0) === replicas &&
-    (st.replicas ?? 0) === replicas
+    st.observedGeneration >= (deployment.metadata.generation ?? 0) &&
+    counts.every((n) => n === replicas)
   );
 }
 
@@ -275,19 +279,15 @@ async function pruneOldSets(ctx: GovernanceServerContext, gs: GovernanceServer, 
   }
 }
 
-export async function reconcileGovernanceServer(
-  ctx: GovernanceServerContext,
-  key: string,
-): Promise<ReconcileResult | undefined> {
-  const [namespace = "", name = ""] = key.split("/");
-  const gs = ctx.servers.get(namespace, name);
-  if (!gs || gs.metadata.deletionTimestamp !== undefined) return undefined;
+interface BundleState {
+  readonly good: SelectedBundle[];
+  readonly condition: ConditionInput;
+  readonly allGood: boolean;
+}
 
-  const secrets = checkSecrets(gs, ctx.lookup);
-  if ("missing" in secrets) return stalled(ctx, gs, "SecretMissing", secrets.missing);
-
+function bundleState(ctx: GovernanceServerContext, gs: GovernanceServer, keeping: boolean): BundleState {
   const selected = ctx.bundles
-    .list(namespace)
+    .list(gs.metadata.namespace)
     .filter((b) => selects(gs.spec.bundleSelector, b.metadata.labels));
   const good: SelectedBundle[] = [];
   const bad: string[] = [];
@@ -296,8 +296,7 @@ export async function reconcileGovernanceServer(
     if (typeof s === "string") bad.push(s);
     else good.push(s);
   }
-  const current = currentSet(ctx, gs);
-  const bundlesCondition: ConditionInput =
+  const condition: ConditionInput =
     selected.length === 0
       ? {
           type: "BundlesVerified",
@@ -310,7 +309,7 @@ export async function reconcileGovernanceServer(
             type: "BundlesVerified",
             status: "False",
             reason: "BundleNotVerified",
-            message: `${bad.join("; ")}${current ? "; the pods keep serving the last verified set" : ""}`,
+            message: `${bad.join("; ")}${keeping ? "; the pods keep serving the last verified set" : ""}`,
           }
         : {
             type: "BundlesVerified",
@@ -318,69 +317,100 @@ export async function reconcileGovernanceServer(
             reason: "AllVerified",
             message: `${String(good.length)} bundle(s) verified`,
           };
+  return { good, condition, allGood: bad.length === 0 && good.length > 0 };
+}
 
-  let set: BundleSet;
-  if (bad.length === 0 && good.length > 0) set = renderBundleSet(good);
-  else if (current) set = { hash: current.hash, active: current.active, data: {}, items: [] };
-  else if (good.length > 0) set = renderBundleSet(good);
-  else return stalled(ctx, gs, "NoVerifiedBundles", bundlesCondition.message, [bundlesCondition]);
-
-  // Keeping the current set: re-render it from the live objects would need its content, so reuse the
-  // Deployment's own volume by applying with the same hash and items taken from the existing ConfigMap.
-  const deployment =
-    set.items.length > 0 || !current
-      ? await applyChildren(ctx, gs, set, secrets.hash)
-      : await keepCurrent(ctx, gs, set, secrets.hash);
-
-  const replicas = gs.spec.replicas ?? 2;
-  const done = rolledOut(deployment, replicas, set.hash);
-  if (done) await pruneOldSets(ctx, gs, bundleSetConfigMapName(gs.metadata.name, set.hash));
+function rolloutConditions(
+  deployment: DeploymentObject,
+  replicas: number,
+  set: BundleSet,
+  done: boolean,
+): ConditionInput[] {
   const st = deployment.status ?? {};
-  const conditions: ConditionInput[] = [
-    bundlesCondition,
-    done
-      ? {
+  return done
+    ? [
+        {
           type: "Ready",
           status: "True",
           reason: "RolledOut",
           message: `${String(replicas)} replica(s) serve bundle set ${set.hash}`,
-        }
-      : {
+        },
+        {
+          type: "Progressing",
+          status: "False",
+          reason: "RolledOut",
+          message: "the Deployment has rolled out",
+        },
+      ]
+    : [
+        {
           type: "Ready",
           status: "False",
           reason: "RollingOut",
           message: `${String(st.updatedReplicas ?? 0)}/${String(replicas)} replicas updated, ${String(st.readyReplicas ?? 0)} ready`,
         },
-    done
-      ? {
-          type: "Progressing",
-          status: "False",
-          reason: "RolledOut",
-          message: "the Deployment has rolled out",
-        }
-      : {
+        {
           type: "Progressing",
           status: "True",
           reason: "RollingOut",
           message: `rolling out bundle set ${set.hash}`,
         },
-    {
-      type: "Degraded",
-      status: "False",
-      reason: "DependenciesPresent",
-      message: "every Secret the server needs exists",
-    },
-  ];
-  await writeStatus(ctx, gs, {
+      ];
+}
+
+function statusOf(
+  gs: GovernanceServer,
+  deployment: DeploymentObject,
+  set: BundleSet,
+  conditions: ConditionInput[],
+): GovernanceServerStatus {
+  const st = { replicas: 0, readyReplicas: 0, updatedReplicas: 0, ...deployment.status };
+  const degraded: ConditionInput = {
+    type: "Degraded",
+    status: "False",
+    reason: "DependenciesPresent",
+    message: "every Secret the server needs exists",
+  };
+  return {
     observedGeneration: gs.metadata.generation,
-    conditions: setConditions(gs.status?.conditions, conditions, gs.metadata.generation),
+    conditions: setConditions(gs.status?.conditions, [...conditions, degraded], gs.metadata.generation),
     activeBundles: set.active,
     bundleSetHash: set.hash,
-    replicas: st.replicas ?? 0,
-    readyReplicas: st.readyReplicas ?? 0,
-    updatedReplicas: st.updatedReplicas ?? 0,
-    endpoint: `http://${name}.${namespace}.svc:${String(PORTS.http)}`,
-  });
+    replicas: st.replicas,
+    readyReplicas: st.readyReplicas,
+    updatedReplicas: st.updatedReplicas,
+    endpoint: `http://${gs.metadata.name}.${gs.metadata.namespace}.svc:${String(PORTS.http)}`,
+  };
+}
+
+export async function reconcileGovernanceServer(
+  ctx: GovernanceServerContext,
+  key: string,
+): Promise<ReconcileResult | undefined> {
+  const [namespace = "", name = ""] = key.split("/");
+  const gs = ctx.servers.get(namespace, name);
+  if (!gs || gs.metadata.deletionTimestamp !== undefined) return undefined;
+
+  const secrets = checkSecrets(gs, ctx.lookup);
+  if ("missing" in secrets) return stalled(ctx, gs, "SecretMissing", secrets.missing);
+  const current = currentSet(ctx, gs);
+  const bundles = bundleState(ctx, gs, current !== undefined);
+  // All selected bundles good: serve them. Otherwise stay on the current set, or start with the good ones.
+  const keep = !bundles.allGood && current !== undefined;
+  if (!keep && bundles.good.length === 0)
+    return stalled(ctx, gs, "NoVerifiedBundles", bundles.condition.message, [bundles.condition]);
+  const set: BundleSet = keep
+    ? { hash: current.hash, active: current.active, data: {}, items: [] }
+    : renderBundleSet(bundles.good);
+  const deployment = keep
+    ? await keepCurrent(ctx, gs, set, secrets.hash)
+    : await applyChildren(ctx, gs, set, secrets.hash);
+
+  const replicas = gs.spec.replicas ?? 2;
+  const done = rolledOut(deployment, replicas, set.hash);
+  if (done) await pruneOldSets(ctx, gs, bundleSetConfigMapName(name, set.hash));
+  const conditions = [bundles.condition, ...rolloutConditions(deployment, replicas, set, done)];
+  await writeStatus(ctx, gs, statusOf(gs, deployment, set, conditions));
   return done ? undefined : { requeueAfterMs: 5_000 };
 }
 

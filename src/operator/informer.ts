@@ -98,6 +98,29 @@ export class Informer<T extends KubeObject> {
     return object.metadata.resourceVersion;
   }
 
+  /** Watches from `resourceVersion` until the signal aborts or the watch fails (rejects). */
+  async #watchFrom(resourceVersion: string, signal: AbortSignal): Promise<void> {
+    let version = resourceVersion;
+    const stopped = (): boolean => signal.aborted;
+    while (!stopped()) {
+      // The server ends each watch after timeoutSeconds; spread them so that watches do not align.
+      const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
+      await this.#client.watch<T>(
+        this.type,
+        this.#options.namespace,
+        {
+          resourceVersion: version,
+          timeoutSeconds,
+          ...(this.#options.labelSelector !== undefined && { labelSelector: this.#options.labelSelector }),
+        },
+        (event) => {
+          version = this.#apply(event.type, event.object) ?? version;
+        },
+        signal,
+      );
+    }
+  }
+
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const resync = this.#options.resyncMs ?? 0;
@@ -107,40 +130,19 @@ export class Informer<T extends KubeObject> {
             for (const o of this.#store.values()) this.#options.handler(o, "resync");
           }, resync)
         : undefined;
+    const stopped = (): boolean => signal.aborted;
     let backoff = 1_000;
     let reason: "initial" | "expired" | "error" = "initial";
     try {
-      while (!signal.aborted) {
+      while (!stopped()) {
         try {
-          let resourceVersion = await this.#relist(reason);
+          const resourceVersion = await this.#relist(reason);
           backoff = 1_000;
-          for (;;) {
-            // The server ends each watch after timeoutSeconds; spread them so that watches do not align.
-            const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
-            await this.#client.watch<T>(
-              this.type,
-              this.#options.namespace,
-              {
-                resourceVersion,
-                timeoutSeconds,
-                ...(this.#options.labelSelector !== undefined && {
-                  labelSelector: this.#options.labelSelector,
-                }),
-              },
-              (event) => {
-                resourceVersion = this.#apply(event.type, event.object) ?? resourceVersion;
-              },
-              signal,
-            );
-            if (signal.aborted) return;
-          }
+          await this.#watchFrom(resourceVersion, signal);
         } catch (error) {
-          if (signal.aborted) return;
-          if (error instanceof WatchExpiredError) {
-            reason = "expired";
-            continue;
-          }
-          reason = "error";
+          if (stopped()) return;
+          reason = error instanceof WatchExpiredError ? "expired" : "error";
+          if (reason === "expired") continue;
           this.#options.onError?.(error);
           await sleep(backoff, signal);
           backoff = Math.min(backoff * 2, 30_000);

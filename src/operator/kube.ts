@@ -113,6 +113,27 @@ export interface WatchEvent<T> {
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Splits a stream of text into complete, non-empty lines. */
+class LineSplitter {
+  #buffered = "";
+
+  push(text: string): string[] {
+    this.#buffered += text;
+    const parts = this.#buffered.split("\n");
+    this.#buffered = parts.pop() ?? "";
+    return parts.map((p) => p.trim()).filter((p) => p !== "");
+  }
+}
+
+/** One watch event; an ERROR event becomes an exception (WatchExpiredError for 410 Gone). */
+function parseWatchLine<T>(line: string): WatchEvent<T> {
+  const event = JSON.parse(line) as WatchEvent<T>;
+  if (event.type !== "ERROR") return event;
+  const status = event.object as unknown as { code?: number; message?: string };
+  if (status.code === 410) throw new WatchExpiredError(status.message ?? "410 Gone");
+  throw new KubeApiError(status.code ?? 500, "WatchError", status.message ?? "watch error");
+}
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export class KubeClient {
@@ -299,24 +320,10 @@ export class KubeClient {
       res.destroy();
     };
     signal.addEventListener("abort", abort, { once: true });
-    let buffered = "";
+    const lines = new LineSplitter();
     try {
       for await (const chunk of res as AsyncIterable<Buffer>) {
-        buffered += chunk.toString("utf8");
-        let newline = buffered.indexOf("\n");
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          newline = buffered.indexOf("\n");
-          if (line === "") continue;
-          const event = JSON.parse(line) as WatchEvent<T>;
-          if (event.type === "ERROR") {
-            const status = event.object as unknown as { code?: number; message?: string };
-            if (status.code === 410) throw new WatchExpiredError(status.message ?? "410 Gone");
-            throw new KubeApiError(status.code ?? 500, "WatchError", status.message ?? "watch error");
-          }
-          onEvent(event);
-        }
+        for (const line of lines.push(chunk.toString("utf8"))) onEvent(parseWatchLine<T>(line));
       }
     } catch (error) {
       if (signal.aborted) return;

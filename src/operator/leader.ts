@@ -108,17 +108,28 @@ export class LeaderElector {
       };
       signal.addEventListener("abort", stop, { once: true });
       const work = lead(leading.signal);
-      let lastRenew = Date.now();
-      while (!leading.signal.aborted) {
-        await sleep(o.retryPeriodMs, leading.signal);
-        if (leading.signal.aborted) break;
-        if (await this.#attempt()) lastRenew = Date.now();
-        else if (Date.now() - lastRenew > o.renewDeadlineMs) leading.abort();
-      }
+      await this.#renew(leading);
       signal.removeEventListener("abort", stop);
       await work;
       onChange?.(false);
-      if (signal.aborted) await this.release();
+      if (this.#stopping(signal)) await this.release();
+    }
+  }
+
+  #stopping(signal: AbortSignal): boolean {
+    return signal.aborted;
+  }
+
+  /** Renews every retry period; aborts `leading` when renewals fail for longer than the renew deadline. */
+  async #renew(leading: AbortController): Promise<void> {
+    const o = this.#options;
+    const stopped = (): boolean => leading.signal.aborted;
+    let lastRenew = Date.now();
+    while (!stopped()) {
+      await sleep(o.retryPeriodMs, leading.signal);
+      if (stopped()) return;
+      if (await this.#attempt()) lastRenew = Date.now();
+      else if (Date.now() - lastRenew > o.renewDeadlineMs) leading.abort();
     }
   }
 

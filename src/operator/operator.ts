@@ -123,7 +123,10 @@ export class Operator {
     await this.#bus?.close();
     await Promise.all((this.#options.exportSinks ?? []).map((s) => s.close()));
     await new Promise<void>((resolve) => {
-      if (this.#httpServer) this.#httpServer.close(() => resolve());
+      if (this.#httpServer)
+        this.#httpServer.close(() => {
+          resolve();
+        });
       else resolve();
     });
   }
@@ -174,8 +177,9 @@ export class Operator {
       concurrency,
       observer: {
         ...this.metrics.queueObserver,
-        failed: (_q, key, error) =>
-          logger.warn({ key, err: error }, "PolicyBundle reconcile failed; retrying"),
+        failed: (_q, key, error) => {
+          logger.warn({ key, err: error }, "PolicyBundle reconcile failed; retrying");
+        },
       },
       reconcile: (key) => reconcilePolicyBundle(bundleCtx, key),
     });
@@ -184,8 +188,9 @@ export class Operator {
       concurrency,
       observer: {
         ...this.metrics.queueObserver,
-        failed: (_q, key, error) =>
-          logger.warn({ key, err: error }, "GovernanceServer reconcile failed; retrying"),
+        failed: (_q, key, error) => {
+          logger.warn({ key, err: error }, "GovernanceServer reconcile failed; retrying");
+        },
       },
       reconcile: (key) => reconcileGovernanceServer(serverCtx, key),
     });
@@ -287,7 +292,9 @@ export class Operator {
     // Reconcile only from a complete picture: every cache listed once.
     await Promise.race([
       Promise.all(informers.map((i) => i.synced)),
-      new Promise((r) => signal.addEventListener("abort", r)),
+      new Promise((r) => {
+        signal.addEventListener("abort", r);
+      }),
     ]);
     const working = [bundleQueue.run(), serverQueue.run()];
     if (!signal.aborted)

@@ -5,7 +5,7 @@
 // content stays the one servers may use.
 import type { Logger } from "pino";
 import type { SecurityEventBus } from "../events/index.ts";
-import { verifyPolicyBundle, type ObjectLookup } from "./bundle-source.ts";
+import { verifyPolicyBundle, type ObjectLookup, type OperatorVerification } from "./bundle-source.ts";
 import { conditionOf, setConditions } from "./conditions.ts";
 import type { EventRecorder } from "./events.ts";
 import { ResourceTypes, type KubeClient } from "./kube.ts";
@@ -57,55 +57,84 @@ async function writeStatus(
   );
 }
 
-export async function reconcilePolicyBundle(
+type Verified = Extract<OperatorVerification, { ok: true }>;
+type Failed = Extract<OperatorVerification, { ok: false }>;
+
+const refOf = (bundle: PolicyBundle): PolicyBundle & { apiVersion: string; kind: "PolicyBundle" } => ({
+  ...bundle,
+  apiVersion: API_VERSION,
+  kind: "PolicyBundle",
+});
+
+async function verified(
   ctx: PolicyBundleContext,
   key: string,
-): Promise<ReconcileResult | undefined> {
-  const [namespace = "", name = ""] = key.split("/");
-  const bundle = ctx.bundles.get(namespace, name);
-  if (!bundle || bundle.metadata.deletionTimestamp !== undefined) return undefined;
+  bundle: PolicyBundle,
+  result: Verified,
+): Promise<undefined> {
   const previous = bundle.status;
-  const result = verifyPolicyBundle(bundle, ctx.lookup, previous?.revision);
   const generation = bundle.metadata.generation;
-  const ref = { ...bundle, apiVersion: API_VERSION, kind: "PolicyBundle" as const };
+  const ref = refOf(bundle);
 
-  if (result.ok) {
-    const v = result.bundle;
-    const changed = previous?.bundleHash !== v.bundleHash || !isVerified(bundle);
-    ctx.metrics.verifications.inc({ result: "success", reason: "SignatureValid" });
-    const status: PolicyBundleStatus = {
-      observedGeneration: generation,
-      conditions: setConditions(
-        previous?.conditions,
-        [
-          {
-            type: "Verified",
-            status: "True",
-            reason: "SignatureValid",
-            message: `revision ${String(v.revision)} signed by ${v.signerKeyIds.join(", ")}`,
-          },
-          { type: "Ready", status: "True", reason: "Verified", message: "servers may use this bundle" },
-        ],
-        generation,
-      ),
-      bundleHash: v.bundleHash,
-      manifestHash: v.manifestHash,
-      revision: v.revision,
-      signerKeyIds: [...v.signerKeyIds],
-      verifiedAt: changed || previous?.verifiedAt === undefined ? seconds(new Date()) : previous.verifiedAt,
-    };
-    ctx.raised.delete(key);
-    await writeStatus(ctx, bundle, status);
-    if (changed)
-      await ctx.events.record(
-        ref,
-        "Normal",
-        "Verified",
-        `bundle ${v.bundleHash} revision ${String(v.revision)} verified`,
-      );
-    return undefined;
-  }
+  const v = result.bundle;
+  const changed = previous?.bundleHash !== v.bundleHash || !isVerified(bundle);
+  ctx.metrics.verifications.inc({ result: "success", reason: "SignatureValid" });
+  const status: PolicyBundleStatus = {
+    observedGeneration: generation,
+    conditions: setConditions(
+      previous?.conditions,
+      [
+        {
+          type: "Verified",
+          status: "True",
+          reason: "SignatureValid",
+          message: `revision ${String(v.revision)} signed by ${v.signerKeyIds.join(", ")}`,
+        },
+        { type: "Ready", status: "True", reason: "Verified", message: "servers may use this bundle" },
+      ],
+      generation,
+    ),
+    bundleHash: v.bundleHash,
+    manifestHash: v.manifestHash,
+    revision: v.revision,
+    signerKeyIds: [...v.signerKeyIds],
+    verifiedAt: changed || previous.verifiedAt === undefined ? seconds(new Date()) : previous.verifiedAt,
+  };
+  ctx.raised.delete(key);
+  await writeStatus(ctx, bundle, status);
+  if (changed)
+    await ctx.events.record(
+      ref,
+      "Normal",
+      "Verified",
+      `bundle ${v.bundleHash} revision ${String(v.revision)} verified`,
+    );
+  return undefined;
+}
 
+/** Whether the status already says exactly this failure for this generation (a resync, a restart). */
+function alreadyReported(
+  previous: PolicyBundleStatus | undefined,
+  generation: number,
+  message: string,
+): boolean {
+  const verified = conditionOf(previous?.conditions, "Verified");
+  return (
+    verified?.status === "False" &&
+    verified.message === message &&
+    previous?.observedGeneration === generation
+  );
+}
+
+async function failed(
+  ctx: PolicyBundleContext,
+  key: string,
+  bundle: PolicyBundle,
+  result: Failed,
+): Promise<undefined> {
+  const previous = bundle.status;
+  const generation = bundle.metadata.generation;
+  const ref = refOf(bundle);
   ctx.metrics.verifications.inc({ result: "failure", reason: result.reason });
   const kept =
     previous?.bundleHash !== undefined
@@ -125,13 +154,7 @@ export async function reconcilePolicyBundle(
     ),
   };
   const signature = `${String(generation)}|${result.reason}|${message}`;
-  const firstTime =
-    ctx.raised.get(key) !== signature &&
-    !(
-      conditionOf(previous?.conditions, "Verified")?.status === "False" &&
-      conditionOf(previous?.conditions, "Verified")?.message === message &&
-      previous?.observedGeneration === generation
-    );
+  const firstTime = ctx.raised.get(key) !== signature && !alreadyReported(previous, generation, message);
   ctx.raised.set(key, signature);
   await writeStatus(ctx, bundle, status);
   await ctx.events.record(ref, "Warning", "VerificationFailed", `${result.reason}: ${message}`);
@@ -155,4 +178,15 @@ export async function reconcilePolicyBundle(
     });
   }
   return undefined;
+}
+
+export async function reconcilePolicyBundle(
+  ctx: PolicyBundleContext,
+  key: string,
+): Promise<ReconcileResult | undefined> {
+  const [namespace = "", name = ""] = key.split("/");
+  const bundle = ctx.bundles.get(namespace, name);
+  if (!bundle || bundle.metadata.deletionTimestamp !== undefined) return undefined;
+  const result = verifyPolicyBundle(bundle, ctx.lookup, bundle.status?.revision);
+  return result.ok ? verified(ctx, key, bundle, result) : failed(ctx, key, bundle, result);
 }

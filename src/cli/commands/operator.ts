@@ -38,6 +38,23 @@ function positive(name: string, raw: string | undefined, fallback: number, min =
   return n;
 }
 
+/** The export sinks from PARMANA_EXPORT_* (undefined after printing a config error). */
+function exportSinks(io: CliIo): ExportSink[] | undefined {
+  try {
+    const exportConfig = loadExportConfig(process.env);
+    return [
+      ...(exportConfig.kafka ? [new KafkaSink(exportConfig.kafka)] : []),
+      ...(exportConfig.otlp ? [new OtlpSink({ ...exportConfig.otlp, serviceName: "parmana-operator" })] : []),
+    ];
+  } catch (error) {
+    if (error instanceof ExportConfigError) {
+      io.err(`parmana: ${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 export async function operatorCommand(args: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args: [...args],
@@ -56,20 +73,8 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
   if (leaderElect !== "true" && leaderElect !== "false")
     throw new UsageError("--leader-elect must be true or false");
   const leaseSeconds = positive("lease-duration", values["lease-duration"], 15, 2);
-  let sinks: ExportSink[];
-  try {
-    const exportConfig = loadExportConfig(process.env);
-    sinks = [
-      ...(exportConfig.kafka ? [new KafkaSink(exportConfig.kafka)] : []),
-      ...(exportConfig.otlp ? [new OtlpSink({ ...exportConfig.otlp, serviceName: "parmana-operator" })] : []),
-    ];
-  } catch (error) {
-    if (error instanceof ExportConfigError) {
-      io.err(`parmana: ${error.message}`);
-      return ExitCode.usage;
-    }
-    throw error;
-  }
+  const sinks = exportSinks(io);
+  if (sinks === undefined) return ExitCode.usage;
   const kubeconfig = values.kubeconfig;
   if (kubeconfig !== undefined) readFileSync(kubeconfig); // a clear ENOENT before anything starts
   const client = KubeClient.load(kubeconfig);
@@ -101,11 +106,17 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
       logger.info({ signal }, "stopping: releasing the Lease and finishing the reconciles in flight");
       operator
         .stop()
-        .catch((error: unknown) => logger.error({ err: error }, "stop failed"))
+        .catch((error: unknown) => {
+          logger.error({ err: error }, "stop failed");
+        })
         .finally(resolve);
     };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => {
+      stop("SIGTERM");
+    });
+    process.once("SIGINT", () => {
+      stop("SIGINT");
+    });
   });
   return ExitCode.ok;
 }

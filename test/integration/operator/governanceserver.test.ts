@@ -22,7 +22,6 @@ import {
   startOperator,
   testClient,
   twoBundles,
-  verifiedState,
 } from "../../support/operator.ts";
 
 interface Deployment extends KubeObject {
@@ -74,112 +73,123 @@ test("operator: a GovernanceServer selecting two verified bundles runs Ready pod
   );
   await applyObject(client, ResourceTypes.governanceServer, governanceServerObject(ns, "risk-gov"));
 
-  const gs = await ready(client, ns, "risk-gov");
-  assert.deepEqual(
-    gs.status?.activeBundles?.map((b) => `${b.name}:${b.policyVersion}`),
-    ["loan-1-2-0:1.2.0", "loan-1-3-0:1.3.0"],
-  );
-  assert.equal(gs.status?.readyReplicas, 2);
-  assert.equal(gs.status?.endpoint, `http://risk-gov.${ns}.svc:3000`);
-  assert.equal(condition(gs, "BundlesVerified")?.status, "True");
-  // Children, each owned by the GovernanceServer.
-  const uid = gs.metadata.uid;
-  for (const [type, name] of [
-    [ResourceTypes.deployment, "risk-gov"],
-    [ResourceTypes.service, "risk-gov"],
-    [ResourceTypes.serviceAccount, "risk-gov"],
-    [ResourceTypes.podDisruptionBudget, "risk-gov"],
-  ] as const) {
-    const child = await client.get(type, ns, name);
-    assert.equal(child?.metadata.ownerReferences?.[0]?.uid, uid, `${type.kind} owned`);
-  }
-  const d1 = await deployment(client, ns, "risk-gov");
-  const set1 = d1?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET];
-  assert.equal(set1, gs.status?.bundleSetHash);
+  let set1: string | undefined;
+  await t.test("Ready with exactly the verified, selected bundles; children owned", async () => {
+    const gs = await ready(client, ns, "risk-gov");
+    assert.deepEqual(
+      gs.status?.activeBundles?.map((b) => `${b.name}:${b.policyVersion}`),
+      ["loan-1-2-0:1.2.0", "loan-1-3-0:1.3.0"],
+    );
+    assert.equal(gs.status.readyReplicas, 2);
+    assert.equal(gs.status.endpoint, `http://risk-gov.${ns}.svc:3000`);
+    assert.equal(condition(gs, "BundlesVerified")?.status, "True");
+    // Children, each owned by the GovernanceServer.
+    const uid = gs.metadata.uid;
+    for (const [type, name] of [
+      [ResourceTypes.deployment, "risk-gov"],
+      [ResourceTypes.service, "risk-gov"],
+      [ResourceTypes.serviceAccount, "risk-gov"],
+      [ResourceTypes.podDisruptionBudget, "risk-gov"],
+    ] as const) {
+      const child = await client.get(type, ns, name);
+      assert.equal(child?.metadata.ownerReferences?.[0]?.uid, uid, `${type.kind} owned`);
+    }
+    const d1 = await deployment(client, ns, "risk-gov");
+    set1 = d1?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET];
+    assert.equal(set1, gs.status.bundleSetHash);
+  });
 
-  // A new verified revision of one bundle rolls the Deployment to a new set.
   const second = bundles[1];
   assert.ok(second);
-  await buildBundleDirectory(second.dir, key, { revision: 2 });
-  await applyObject(
-    client,
-    ResourceTypes.policyBundle,
-    policyBundleObject(ns, "loan-1-3-0", await bundleFileMap(second.dir), {
-      trustSecret: "signers",
-      labels: { team: "risk" },
-    }),
-  );
-  const rolled = await eventually("a new bundle set", async () => {
-    const g = await governanceServer(client, ns, "risk-gov");
-    return g?.status?.bundleSetHash !== undefined && g.status.bundleSetHash !== set1
-      ? g.status.bundleSetHash
-      : undefined;
-  });
-  const gs2 = await ready(client, ns, "risk-gov", rolled);
-  assert.equal(gs2.status?.activeBundles?.find((b) => b.name === "loan-1-3-0")?.revision, 2);
-  assert.equal(
-    (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET],
-    rolled,
-  );
-  await eventually("the old bundle-set ConfigMap to be pruned", async () => {
-    const cms = await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set");
-    return cms.items.length === 1 ? true : undefined;
-  });
-
-  // A tampered update: BundlesVerified=False names it, and the pods stay on the last good set.
-  const files = await bundleFileMap(second.dir);
-  const tampered = {
-    ...files,
-    "policy.json": files["policy.json"]?.replace("EXAMPLE ONLY", "TAMPERED") ?? "",
-  };
-  await applyObject(
-    client,
-    ResourceTypes.policyBundle,
-    policyBundleObject(ns, "loan-1-3-0", tampered, { trustSecret: "signers", labels: { team: "risk" } }),
-  );
-  const held = await eventually("BundlesVerified=False", async () => {
-    const g = await governanceServer(client, ns, "risk-gov");
-    return condition(g, "BundlesVerified")?.status === "False" ? g : undefined;
-  });
-  assert.match(condition(held, "BundlesVerified")?.message ?? "", /loan-1-3-0.*last verified set/);
-  assert.equal(held?.status?.bundleSetHash, rolled);
-  assert.equal(
-    (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET],
-    rolled,
-  );
-
-  // A changed API-key Secret rolls the pods.
-  const before = (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[
-    "governance.parmana.io/secrets-hash"
-  ];
-  await serverSecrets(
-    client,
-    ns,
-    "keys:\n  - id: new\n    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n    scopes: [execute]\n",
-  );
-  await eventually("the pods to roll for the new Secret", async () => {
-    const d = await deployment(client, ns, "risk-gov");
-    const after = d?.spec.template.metadata.annotations["governance.parmana.io/secrets-hash"];
-    return after !== undefined && after !== before ? true : undefined;
+  let rolled = "";
+  await t.test("a new verified revision rolls the Deployment to a new set", async () => {
+    await buildBundleDirectory(second.dir, key, { revision: 2 });
+    await applyObject(
+      client,
+      ResourceTypes.policyBundle,
+      policyBundleObject(ns, "loan-1-3-0", await bundleFileMap(second.dir), {
+        trustSecret: "signers",
+        labels: { team: "risk" },
+      }),
+    );
+    rolled = await eventually("a new bundle set", async () => {
+      const g = await governanceServer(client, ns, "risk-gov");
+      return g?.status?.bundleSetHash !== undefined && g.status.bundleSetHash !== set1
+        ? g.status.bundleSetHash
+        : undefined;
+    });
+    const gs2 = await ready(client, ns, "risk-gov", rolled);
+    assert.equal(gs2.status?.activeBundles?.find((b) => b.name === "loan-1-3-0")?.revision, 2);
+    assert.equal(
+      (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET],
+      rolled,
+    );
+    await eventually("the old bundle-set ConfigMap to be pruned", async () => {
+      const cms = await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set");
+      return cms.items.length === 1 ? true : undefined;
+    });
   });
 
-  // Deleting the GovernanceServer garbage-collects everything it made.
-  await client.delete(ResourceTypes.governanceServer, ns, "risk-gov");
-  await eventually(
-    "the children to be garbage-collected",
+  await t.test(
+    "a tampered update: BundlesVerified=False names it; the pods stay on the last good set",
     async () => {
-      const left = [
-        await client.get(ResourceTypes.deployment, ns, "risk-gov"),
-        await client.get(ResourceTypes.service, ns, "risk-gov"),
-        await client.get(ResourceTypes.serviceAccount, ns, "risk-gov"),
-        await client.get(ResourceTypes.podDisruptionBudget, ns, "risk-gov"),
-        ...(await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set")).items,
-      ].filter((x) => x !== undefined);
-      return left.length === 0 ? true : undefined;
+      const files = await bundleFileMap(second.dir);
+      const tampered = {
+        ...files,
+        "policy.json": files["policy.json"]?.replace("EXAMPLE ONLY", "TAMPERED") ?? "",
+      };
+      await applyObject(
+        client,
+        ResourceTypes.policyBundle,
+        policyBundleObject(ns, "loan-1-3-0", tampered, { trustSecret: "signers", labels: { team: "risk" } }),
+      );
+      const held = await eventually("BundlesVerified=False", async () => {
+        const g = await governanceServer(client, ns, "risk-gov");
+        return condition(g, "BundlesVerified")?.status === "False" ? g : undefined;
+      });
+      assert.match(condition(held, "BundlesVerified")?.message ?? "", /loan-1-3-0.*last verified set/);
+      assert.equal(held.status?.bundleSetHash, rolled);
+      assert.equal(
+        (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[ANNOTATION_BUNDLE_SET],
+        rolled,
+      );
     },
-    60_000,
-    500,
   );
+
+  await t.test("a changed API-key Secret rolls the pods", async () => {
+    const before = (await deployment(client, ns, "risk-gov"))?.spec.template.metadata.annotations[
+      "governance.parmana.io/secrets-hash"
+    ];
+    await serverSecrets(
+      client,
+      ns,
+      "keys:\n  - id: new\n    sha256: 0000000000000000000000000000000000000000000000000000000000000000\n    scopes: [execute]\n",
+    );
+    await eventually("the pods to roll for the new Secret", async () => {
+      const d = await deployment(client, ns, "risk-gov");
+      const after = d?.spec.template.metadata.annotations["governance.parmana.io/secrets-hash"];
+      return after !== undefined && after !== before ? true : undefined;
+    });
+  });
+
+  await t.test("deleting the GovernanceServer garbage-collects everything it made", async () => {
+    await client.delete(ResourceTypes.governanceServer, ns, "risk-gov");
+    await eventually(
+      "the children to be garbage-collected",
+      async () => {
+        const left = [
+          await client.get(ResourceTypes.deployment, ns, "risk-gov"),
+          await client.get(ResourceTypes.service, ns, "risk-gov"),
+          await client.get(ResourceTypes.serviceAccount, ns, "risk-gov"),
+          await client.get(ResourceTypes.podDisruptionBudget, ns, "risk-gov"),
+          ...(await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set")).items,
+        ].filter((x) => x !== undefined);
+        return left.length === 0 ? true : undefined;
+      },
+      60_000,
+      500,
+    );
+  });
 });
 
 test("operator: a missing Secret or a selector matching nothing gives a clear condition, never a crash loop", async (t) => {

@@ -107,11 +107,11 @@ test("operator: a signed PolicyBundle becomes Verified=True with its hash, revis
     revision: number;
   };
   assert.equal(pb.status?.bundleHash, manifest.bundle_hash);
-  assert.equal(pb.status?.revision, 3);
-  assert.deepEqual(pb.status?.signerKeyIds, [bundle.key.keyId]);
-  assert.match(pb.status?.manifestHash ?? "", /^sha256:[0-9a-f]{64}$/);
-  assert.ok(pb.status?.verifiedAt);
-  const ready = pb.status?.conditions?.find((c) => c.type === "Ready");
+  assert.equal(pb.status.revision, 3);
+  assert.deepEqual(pb.status.signerKeyIds, [bundle.key.keyId]);
+  assert.match(pb.status.manifestHash ?? "", /^sha256:[0-9a-f]{64}$/);
+  assert.ok(pb.status.verifiedAt);
+  const ready = pb.status.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.status, "True");
   const metrics = await (await fetch(operator.metricsUrl ?? "")).text();
   assert.match(
@@ -174,72 +174,79 @@ test("operator: tampered bundles become Verified=False with the reason, a Warnin
   const stranger = await makeBundle(t, { build: { revision: 5 } });
   cases.push(["untrusted key", await bundleFileMap(stranger.dir), "UNTRUSTED_KEY"]);
 
-  for (const [what, tampered, reason] of cases) {
-    const name = `tampered-${what.replace(" ", "-")}`;
+  await t.test("each tampering has its reason code", async () => {
+    for (const [what, tampered, reason] of cases) {
+      const name = `tampered-${what.replace(" ", "-")}`;
+      await applyObject(
+        client,
+        ResourceTypes.policyBundle,
+        policyBundleObject(ns, name, tampered, { trustSecret: "signers" }),
+      );
+      const pb = await verifiedState(client, ns, name, "False");
+      const verified = pb.status?.conditions?.find((c) => c.type === "Verified");
+      assert.equal(verified?.reason, reason, `${what}: ${verified?.message ?? ""}`);
+      assert.equal(pb.status?.bundleHash, undefined, `${what}: never verified, so no hash`);
+    }
+  });
+
+  await t.test("a lowered revision is ROLLBACK and the last verified content stays", async () => {
     await applyObject(
       client,
       ResourceTypes.policyBundle,
-      policyBundleObject(ns, name, tampered, { trustSecret: "signers" }),
+      policyBundleObject(ns, "rollback", files, { trustSecret: "signers" }),
     );
-    const pb = await verifiedState(client, ns, name, "False");
-    const verified = pb.status?.conditions?.find((c) => c.type === "Verified");
-    assert.equal(verified?.reason, reason, `${what}: ${verified?.message ?? ""}`);
-    assert.equal(pb.status?.bundleHash, undefined, `${what}: never verified, so no hash`);
-  }
-
-  // Lowered revision: verified at 5, then updated to content signed at revision 4.
-  await applyObject(
-    client,
-    ResourceTypes.policyBundle,
-    policyBundleObject(ns, "rollback", files, { trustSecret: "signers" }),
-  );
-  const first = await verifiedState(client, ns, "rollback", "True");
-  await buildBundleDirectory(good.dir, key, { revision: 4 });
-  const older = await bundleFileMap(good.dir);
-  await applyObject(
-    client,
-    ResourceTypes.policyBundle,
-    policyBundleObject(ns, "rollback", older, { trustSecret: "signers" }),
-  );
-  const rolledBack = await eventually("the rollback to be refused", async () => {
-    const pb = await verifiedState(client, ns, "rollback", "False");
-    return pb.metadata.generation > first.metadata.generation ? pb : undefined;
-  });
-  assert.equal(rolledBack.status?.conditions?.find((c) => c.type === "Verified")?.reason, "ROLLBACK");
-  assert.equal(rolledBack.status?.bundleHash, first.status?.bundleHash, "the last verified content stays");
-  assert.equal(rolledBack.status?.revision, 5);
-
-  // A Warning Event on each object, the failure metric, and invalid_policy in Kafka for each.
-  const names = [...cases.map(([w]) => `tampered-${w.replace(" ", "-")}`), "rollback"];
-  await eventually("a Warning Event for each tampered bundle", async () => {
-    const events = await client.list<{
-      metadata: { name: string };
-      involvedObject: { name: string };
-      type: string;
-      reason: string;
-    }>(ResourceTypes.event, ns);
-    const warned = new Set(
-      events.items
-        .filter((e) => e.type === "Warning" && e.reason === "VerificationFailed")
-        .map((e) => e.involvedObject.name),
+    const first = await verifiedState(client, ns, "rollback", "True");
+    await buildBundleDirectory(good.dir, key, { revision: 4 });
+    const older = await bundleFileMap(good.dir);
+    await applyObject(
+      client,
+      ResourceTypes.policyBundle,
+      policyBundleObject(ns, "rollback", older, { trustSecret: "signers" }),
     );
-    return names.every((n) => warned.has(n)) ? true : undefined;
+    const rolledBack = await eventually("the rollback to be refused", async () => {
+      const pb = await verifiedState(client, ns, "rollback", "False");
+      return pb.metadata.generation > first.metadata.generation ? pb : undefined;
+    });
+    assert.equal(rolledBack.status?.conditions?.find((c) => c.type === "Verified")?.reason, "ROLLBACK");
+    assert.equal(rolledBack.status.bundleHash, first.status?.bundleHash, "the last verified content stays");
+    assert.equal(rolledBack.status.revision, 5);
   });
-  const metrics = await (await fetch(operator.metricsUrl ?? "")).text();
-  for (const reason of ["HASH_MISMATCH", "BAD_SIGNATURE", "UNTRUSTED_KEY", "ROLLBACK"])
+
+  await t.test("a Warning Event, the failure metric and invalid_policy in Kafka for each", async () => {
+    const names = [...cases.map(([w]) => `tampered-${w.replace(" ", "-")}`), "rollback"];
+    await eventually("a Warning Event for each tampered bundle", async () => {
+      const events = await client.list<{
+        metadata: { name: string };
+        involvedObject: { name: string };
+        type: string;
+        reason: string;
+      }>(ResourceTypes.event, ns);
+      const warned = new Set(
+        events.items
+          .filter((e) => e.type === "Warning" && e.reason === "VerificationFailed")
+          .map((e) => e.involvedObject.name),
+      );
+      return names.every((n) => warned.has(n)) ? true : undefined;
+    });
+    const metrics = await (await fetch(operator.metricsUrl ?? "")).text();
+    for (const reason of ["HASH_MISMATCH", "BAD_SIGNATURE", "UNTRUSTED_KEY", "ROLLBACK"])
+      assert.match(
+        metrics,
+        new RegExp(`parmana_bundle_verifications_total\\{result="failure",reason="${reason}"\\} [1-9]`),
+      );
     assert.match(
       metrics,
-      new RegExp(`parmana_bundle_verifications_total\\{result="failure",reason="${reason}"\\} [1-9]`),
+      /parmana_security_events_total\{event_type="invalid_policy",severity="high"\} [1-9]/,
     );
-  assert.match(metrics, /parmana_security_events_total\{event_type="invalid_policy",severity="high"\} [1-9]/);
-  await eventually("an invalid_policy record per tampered bundle in Kafka", () => {
-    const bundles = new Set(
-      reader.records
-        .map((r) => JSON.parse(r.value) as { event_type: string; details: { policy_bundle?: string } })
-        .filter((e) => e.event_type === "invalid_policy")
-        .map((e) => e.details.policy_bundle),
-    );
-    return Promise.resolve(names.every((n) => bundles.has(`${ns}/${n}`)) ? true : undefined);
+    await eventually("an invalid_policy record per tampered bundle in Kafka", () => {
+      const bundles = new Set(
+        reader.records
+          .map((r) => JSON.parse(r.value) as { event_type: string; details: { policy_bundle?: string } })
+          .filter((e) => e.event_type === "invalid_policy")
+          .map((e) => e.details.policy_bundle),
+      );
+      return Promise.resolve(names.every((n) => bundles.has(`${ns}/${n}`)) ? true : undefined);
+    });
+    await reader.close();
   });
-  await reader.close();
 });

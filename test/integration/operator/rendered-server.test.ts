@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ResourceTypes, type KubeObject } from "../../../src/operator/index.ts";
+import { ResourceTypes, type KubeClient, type KubeObject } from "../../../src/operator/index.ts";
 import { MOUNTS } from "../../../src/operator/render.ts";
 import { newSigningKey } from "../../support/bundles.ts";
 import { eventually, kubeConfig, testNamespace } from "../../support/kube.ts";
@@ -49,6 +49,72 @@ interface Deployment extends KubeObject {
       };
     };
   };
+}
+
+/** The container's environment as the kubelet resolves it, mount paths moved under the local disk. */
+async function podEnv(
+  client: KubeClient,
+  ns: string,
+  vars: readonly EnvVar[],
+  local: (path: string) => string,
+): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const e of vars) {
+    if (e.value !== undefined) {
+      const mount = Object.values(MOUNTS).find((m) => e.value?.startsWith(m));
+      env[e.name] = mount !== undefined ? local(e.value) : e.value;
+    } else if (e.valueFrom?.secretKeyRef) {
+      const ref = e.valueFrom.secretKeyRef;
+      const s = await client.get<KubeObject & { data: Record<string, string> }>(
+        ResourceTypes.secret,
+        ns,
+        ref.name,
+      );
+      env[e.name] = Buffer.from(s?.data[ref.key] ?? "", "base64").toString("utf8");
+    } else if (e.valueFrom?.fieldRef) {
+      env[e.name] = e.valueFrom.fieldRef.fieldPath === "metadata.namespace" ? ns : "risk-gov-0";
+    }
+  }
+  return env;
+}
+
+/** Writes the Deployment's volumes under `disk` as the kubelet would mount them; returns the container env. */
+async function layOut(
+  client: KubeClient,
+  ns: string,
+  d: Deployment,
+  disk: string,
+): Promise<Record<string, string>> {
+  const pod = d.spec.template.spec;
+  const container = pod.containers[0];
+  assert.ok(container);
+  const mountOf = (volume: string): string =>
+    container.volumeMounts.find((m) => m.name === volume)?.mountPath ?? "";
+  const local = (path: string): string => join(disk, path);
+  for (const volume of pod.volumes) {
+    const items = volume.configMap?.items ?? volume.secret?.items ?? [];
+    const source = volume.configMap
+      ? await client.get<KubeObject & { data: Record<string, string> }>(
+          ResourceTypes.configMap,
+          ns,
+          volume.configMap.name,
+        )
+      : volume.secret
+        ? await client.get<KubeObject & { data: Record<string, string> }>(
+            ResourceTypes.secret,
+            ns,
+            volume.secret.secretName,
+          )
+        : undefined;
+    for (const item of items) {
+      const raw = source?.data[item.key];
+      assert.ok(raw !== undefined, `${volume.name}: key ${item.key}`);
+      const file = join(local(mountOf(volume.name)), item.path);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, volume.secret ? Buffer.from(raw, "base64") : raw);
+    }
+  }
+  return podEnv(client, ns, container.env, local);
 }
 
 test("operator: the rendered ConfigMap, mounted as the Deployment mounts it, runs a real parmana server serving exactly the verified bundles", async (t) => {
@@ -92,52 +158,7 @@ test("operator: the rendered ConfigMap, mounted as the Deployment mounts it, run
   t.after(() => rm(disk, { recursive: true, force: true }));
   const d = await client.get<Deployment>(ResourceTypes.deployment, ns, "risk-gov");
   assert.ok(d);
-  const pod = d.spec.template.spec;
-  const container = pod.containers[0];
-  assert.ok(container);
-  const mountOf = (volume: string): string =>
-    container.volumeMounts.find((m) => m.name === volume)?.mountPath ?? "";
-  const local = (path: string): string => join(disk, path);
-  for (const volume of pod.volumes) {
-    const items = volume.configMap?.items ?? volume.secret?.items ?? [];
-    const source = volume.configMap
-      ? await client.get<KubeObject & { data: Record<string, string> }>(
-          ResourceTypes.configMap,
-          ns,
-          volume.configMap.name,
-        )
-      : volume.secret
-        ? await client.get<KubeObject & { data: Record<string, string> }>(
-            ResourceTypes.secret,
-            ns,
-            volume.secret.secretName,
-          )
-        : undefined;
-    for (const item of items) {
-      const raw = source?.data[item.key];
-      assert.ok(raw !== undefined, `${volume.name}: key ${item.key}`);
-      const file = join(local(mountOf(volume.name)), item.path);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, volume.secret ? Buffer.from(raw, "base64") : raw);
-    }
-  }
-  const env: Record<string, string> = {};
-  for (const e of container.env) {
-    if (e.value !== undefined) {
-      const mount = Object.values(MOUNTS).find((m) => e.value?.startsWith(m));
-      env[e.name] = mount !== undefined ? local(e.value) : e.value;
-    } else if (e.valueFrom?.secretKeyRef) {
-      const ref = e.valueFrom.secretKeyRef;
-      const s = await client.get<KubeObject & { data: Record<string, string> }>(
-        ResourceTypes.secret,
-        ns,
-        ref.name,
-      );
-      env[e.name] = Buffer.from(s?.data[ref.key] ?? "", "base64").toString("utf8");
-    } else if (e.valueFrom?.fieldRef) {
-      env[e.name] = e.valueFrom.fieldRef.fieldPath === "metadata.namespace" ? ns : "risk-gov-0";
-    }
-  }
+  const env = await layOut(client, ns, d, disk);
   const port = await freePort();
   const child = spawn(process.execPath, [join(root, "bin/parmana.js"), "server"], {
     env: {

@@ -1,0 +1,65 @@
+// The work queue: de-duplication, one reconcile per key at a time, a re-add during a reconcile runs again
+// afterwards, exponential per-key retry, parallel keys up to the concurrency.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { WorkQueue } from "../../../src/operator/index.ts";
+
+test("queue: keys are de-duplicated, never reconciled twice at once, and re-run when added during a reconcile", async () => {
+  const runs: string[] = [];
+  let active = 0;
+  let maxActiveForA = 0;
+  let activeA = 0;
+  const queue = new WorkQueue({
+    name: "t",
+    concurrency: 3,
+    reconcile: async (key) => {
+      active += 1;
+      if (key === "a") maxActiveForA = Math.max(maxActiveForA, ++activeA);
+      runs.push(key);
+      await sleep(30);
+      if (key === "a") activeA -= 1;
+      active -= 1;
+      return undefined;
+    },
+  });
+  const running = queue.run();
+  queue.add("a");
+  queue.add("a");
+  queue.add("b");
+  queue.add("c");
+  await sleep(5);
+  assert.equal(active, 3, "three keys in parallel");
+  queue.add("a"); // during a's reconcile: runs again after it, not alongside
+  await sleep(120);
+  queue.stop();
+  await running;
+  assert.deepEqual(runs.filter((k) => k === "a").length, 2);
+  assert.equal(maxActiveForA, 1);
+  assert.deepEqual(runs.filter((k) => k !== "a").sort(), ["b", "c"]);
+});
+
+test("queue: a failing key is retried with growing delays and forgotten on success", async () => {
+  const at: number[] = [];
+  const queue = new WorkQueue({
+    name: "t",
+    concurrency: 1,
+    baseDelayMs: 20,
+    reconcile: (key) => {
+      at.push(Date.now());
+      if (at.length < 4) return Promise.reject(new Error(`fail ${key}`));
+      return Promise.resolve(undefined);
+    },
+  });
+  const running = queue.run();
+  queue.add("x");
+  await sleep(400);
+  queue.stop();
+  await running;
+  assert.equal(at.length, 4, "three failures, then success, then no more");
+  const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
+  assert.ok(
+    (gaps[0] ?? 0) >= 18 && (gaps[1] ?? 0) >= 38 && (gaps[2] ?? 0) >= 78,
+    `exponential: ${gaps.join(", ")}`,
+  );
+});
