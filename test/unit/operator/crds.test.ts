@@ -11,10 +11,13 @@ const CRDS = new URL("../../../crds/", import.meta.url);
 
 test("crds: the files in crds/ are what the TypeScript schemas render (run `npm run gen:crds` after a change)", async () => {
   const rendered = renderCrdFiles();
-  const onDisk = (await readdir(CRDS)).filter((f) => f.endsWith(".yaml")).sort();
+  const onDisk = (await readdir(CRDS)).filter((f) => f.startsWith("governance.parmana.io_")).sort();
   assert.deepEqual(onDisk, Object.keys(rendered).sort());
-  for (const [name, text] of Object.entries(rendered))
+  for (const [name, text] of Object.entries(rendered)) {
     assert.equal(await readFile(new URL(name, CRDS), "utf8"), text, `crds/${name} is stale`);
+    const copy = new URL(`../../../deploy/crds/${name}`, import.meta.url);
+    assert.equal(await readFile(copy, "utf8"), text, `deploy/crds/${name} is stale`);
+  }
 });
 
 test("crds: the structural schema in the CRD accepts and rejects the same specs as the TypeScript type's schema", () => {
@@ -63,4 +66,14 @@ test("crds: the structural schema in the CRD accepts and rejects the same specs 
     assert.equal(gsCrd(spec), valid, JSON.stringify(spec));
     assert.equal(gsType(spec), valid, JSON.stringify(spec));
   }
+});
+
+test("samples: deploy/samples are what deploy/examples render (run `npm run gen:samples` after a change)", async () => {
+  const { renderSampleFiles } = await import("../../../src/operator/samples.ts");
+  for (const [name, text] of Object.entries(renderSampleFiles()))
+    assert.equal(
+      await readFile(new URL(`../../../deploy/samples/${name}`, import.meta.url), "utf8"),
+      text,
+      `deploy/samples/${name} is stale`,
+    );
 });
