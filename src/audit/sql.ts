@@ -63,6 +63,11 @@ export function connectPostgres(options: PostgresOptions): SqlClient {
     // Errors of the database are AuditUnavailableError; errors of `work` itself pass through unchanged.
     transaction: async <T>(work: (tx: SqlExecutor) => Promise<T>) => {
       const client = await guarded(() => pool.connect());
+      // A connection that dies while checked out emits 'error' on the client (unhandled, it would end the
+      // process); the query in flight rejects with it anyway, so the listener only keeps the process up.
+      const ignore = (): void => undefined;
+      client.on("error", ignore);
+      let broken = false;
       try {
         await guarded(() => client.query("begin"));
         const result = await work({
@@ -75,10 +80,14 @@ export function connectPostgres(options: PostgresOptions): SqlClient {
         await guarded(() => client.query("commit"));
         return result;
       } catch (error) {
-        await client.query("rollback").catch(() => undefined);
+        await client.query("rollback").catch(() => {
+          broken = true;
+        });
         throw error;
       } finally {
-        client.release();
+        client.off("error", ignore);
+        // A connection that could not even roll back is discarded, not returned to the pool.
+        client.release(broken);
       }
     },
     close: () => pool.end(),

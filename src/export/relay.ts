@@ -5,6 +5,7 @@
 import type { SqlClient } from "../audit/index.ts";
 import type { SecurityEvent } from "../events/index.ts";
 import { atLeast, type ExportSink } from "./sink.ts";
+import { sleep } from "../util/sleep.ts";
 
 const FLOOR_RESET_MS = 5_000;
 const PRUNE_EVERY_MS = 60_000;
@@ -33,19 +34,6 @@ export interface RelayOptions {
   readonly retainDeliveredMs?: number;
   readonly observer?: RelayObserver;
 }
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export class OutboxRelay {
   readonly #options: Required<Omit<RelayOptions, "observer">> & { observer: RelayObserver };

@@ -3,6 +3,7 @@
 // every cached object to the handler so that a reconcile missed for any reason happens anyway.
 import type { KubeClient, KubeObject, ResourceType } from "./kube.ts";
 import { WatchExpiredError } from "./kube.ts";
+import { sleep } from "../util/sleep.ts";
 
 export type InformerHandler<T> = (object: T, kind: "upsert" | "delete" | "resync") => void;
 
@@ -17,19 +18,6 @@ export interface InformerOptions<T> {
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export class Informer<T extends KubeObject> {
   readonly type: ResourceType;

@@ -4,6 +4,7 @@
 // resourceVersion it read, so two candidates can never both win. A leader that cannot renew within the renew
 // deadline steps down. On a graceful stop the leader releases the Lease so that the next one starts at once.
 import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
+import { sleep } from "../util/sleep.ts";
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -25,19 +26,6 @@ interface LeaseObject extends KubeObject {
 }
 
 const microTime = (d: Date): string => d.toISOString().replace("Z", "000Z");
-
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export class LeaderElector {
   readonly #client: KubeClient;

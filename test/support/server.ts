@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import pg from "pg";
+import { eventually } from "./kube.ts";
 import { loadServerConfig, startServer, type RunningServer } from "../../src/server/index.ts";
 import { ParmanaClient } from "../../src/client/index.ts";
 import { buildBundleDirectory } from "../../src/bundle/index.ts";
@@ -234,4 +235,12 @@ export async function raiseAllFive(url: string, keys: Record<string, string>): P
   await post(`${url}/execute`, keys["executor"], { ...executeBody(uniqueId()), policyVersion: "1.1.0" }); // invalid_policy
   await post(`${url}/execute`, keys["executor"], executeBody(uniqueId())); // rate_limit_exceeded (limit 4)
   await post(`${url}/execute`, undefined, executeBody(uniqueId())); // unauthorized_access
+}
+
+/** The security events stored once all five types are there (after raiseAllFive). */
+export async function storedAllFive(s: TestServer): Promise<Record<string, unknown>[]> {
+  return eventually("all five event types to be stored", async () => {
+    const page = await s.client("auditor").audit.events({ limit: 100 });
+    return new Set(page.events.map((e) => e["event_type"])).size === 5 ? page.events : undefined;
+  });
 }

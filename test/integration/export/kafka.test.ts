@@ -8,7 +8,7 @@ import { Ajv } from "ajv";
 import { eventually } from "../../support/kube.ts";
 import { createTopic, readTopic } from "../../support/kafka-consumer.ts";
 import { kafkaService } from "../../support/services.ts";
-import { get, raiseAllFive, startTestServer } from "../../support/server.ts";
+import { get, raiseAllFive, startTestServer, storedAllFive } from "../../support/server.ts";
 
 const ocsfSchema = JSON.parse(
   readFileSync(new URL("../../fixtures/siem/ocsf.schema.json", import.meta.url), "utf8"),
@@ -29,11 +29,7 @@ test("export: every event appears once per event_id in Kafka as schema-valid OCS
   const reader = await readTopic(t, kafka, topic);
   await raiseAllFive(s.url, s.files.keys);
 
-  const stored = await eventually("all events to be stored", async () => {
-    const page = await s.client("auditor").audit.events({ limit: 100 });
-    const types = new Set(page.events.map((e) => e["event_type"]));
-    return types.size === 5 ? page.events : undefined;
-  });
+  const stored = await storedAllFive(s);
   const ids = new Set(stored.map((e) => String(e["event_id"])));
   await eventually(
     "every stored event to reach Kafka",
@@ -80,10 +76,7 @@ test("export: minSeverity filters per sink (medium and below stay out of a high-
   });
   const reader = await readTopic(t, kafka, topic);
   await raiseAllFive(s.url, s.files.keys);
-  const stored = await eventually("all five types stored", async () => {
-    const page = await s.client("auditor").audit.events({ limit: 100 });
-    return new Set(page.events.map((e) => e["event_type"])).size === 5 ? page.events : undefined;
-  });
+  const stored = await storedAllFive(s);
   const high = stored.filter((e) => e["severity"] === "high" || e["severity"] === "critical");
   await eventually(
     "the high and critical events to arrive",

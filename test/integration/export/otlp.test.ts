@@ -13,7 +13,7 @@ import { eventually } from "../../support/kube.ts";
 import { receivedRecords, type ReceivedLogRecord } from "../../support/otlp-receiver.ts";
 import { outboxDatabase, raiseIntoOutbox } from "../../support/outbox.ts";
 import { privateService } from "../../support/private-services.ts";
-import { raiseAllFive, startTestServer } from "../../support/server.ts";
+import { raiseAllFive, startTestServer, storedAllFive } from "../../support/server.ts";
 import { kafkaService } from "../../support/services.ts";
 
 const SEVERITY_NUMBER: Readonly<Record<string, number>> = {
@@ -43,10 +43,7 @@ test("otlp: every security event arrives once as a log record with eventName, se
     },
   });
   await raiseAllFive(s.url, s.files.keys);
-  const stored = await eventually("all five types stored", async () => {
-    const page = await s.client("auditor").audit.events({ limit: 100 });
-    return new Set(page.events.map((e) => e["event_type"])).size === 5 ? page.events : undefined;
-  });
+  const stored = await storedAllFive(s);
   const received = await eventually(
     "every stored event at the receiver",
     async () => {
@@ -162,10 +159,7 @@ test("otlp: minSeverity is per sink (a high-only OTLP sink beside a Kafka sink t
   });
   const reader = await readTopic(t, kafka, topic);
   await raiseAllFive(s.url, s.files.keys);
-  const stored = await eventually("all five types stored", async () => {
-    const page = await s.client("auditor").audit.events({ limit: 100 });
-    return new Set(page.events.map((e) => e["event_type"])).size === 5 ? page.events : undefined;
-  });
+  const stored = await storedAllFive(s);
   const ids = stored.map((e) => String(e["event_id"]));
   await eventually(
     "every event in Kafka",
