@@ -75,6 +75,8 @@ export interface GovernanceServerContext {
   readonly defaultImage: string;
   /** Whether the Prometheus Operator's ServiceMonitor is served (asked once, then cached by the caller). */
   readonly serviceMonitors: () => Promise<boolean>;
+  /** Told the Ready state after each reconcile (the operator's parmana_governanceserver_ready gauge). */
+  readonly readiness?: (namespace: string, name: string, ready: boolean | undefined) => void;
 }
 
 export function selects(selector: LabelSelector, labels: Readonly<Record<string, string>> = {}): boolean {
@@ -389,8 +391,20 @@ export async function reconcileGovernanceServer(
 ): Promise<ReconcileResult | undefined> {
   const [namespace = "", name = ""] = key.split("/");
   const gs = ctx.servers.get(namespace, name);
-  if (!gs || gs.metadata.deletionTimestamp !== undefined) return undefined;
+  if (!gs || gs.metadata.deletionTimestamp !== undefined) {
+    ctx.readiness?.(namespace, name, undefined);
+    return undefined;
+  }
+  const result = await converge(ctx, gs);
+  ctx.readiness?.(namespace, name, result === undefined);
+  return result;
+}
 
+async function converge(
+  ctx: GovernanceServerContext,
+  gs: GovernanceServer,
+): Promise<ReconcileResult | undefined> {
+  const { name } = gs.metadata;
   const secrets = checkSecrets(gs, ctx.lookup);
   if ("missing" in secrets) return stalled(ctx, gs, "SecretMissing", secrets.missing);
   const current = currentSet(ctx, gs);

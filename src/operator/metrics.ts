@@ -15,6 +15,7 @@ export interface OperatorMetrics {
   readonly verifications: Counter<"result" | "reason">;
   readonly securityEvents: Counter<"event_type" | "severity">;
   readonly informerLists: Counter<"resource" | "reason">;
+  readonly serverReady: Gauge<"namespace" | "name">;
   readonly queueObserver: QueueObserver;
 }
 
@@ -89,6 +90,12 @@ export function createOperatorMetrics(): OperatorMetrics {
       name: "parmana_operator_informer_lists_total",
       help: "Full lists per informer: initial, after an expired watch (410), after an error.",
       labelNames: ["resource", "reason"],
+      registers,
+    }),
+    serverReady: new Gauge({
+      name: "parmana_governanceserver_ready",
+      help: "1 when the GovernanceServer is Ready (rolled out on its current verified bundle set), else 0.",
+      labelNames: ["namespace", "name"],
       registers,
     }),
     queueObserver: {

@@ -283,6 +283,10 @@ export class Operator {
       events,
       logger,
       defaultImage: this.#options.defaultImage ?? defaultImage(),
+      readiness: (namespace: string, name: string, ready: boolean | undefined) => {
+        if (ready === undefined) this.metrics.serverReady.remove({ namespace, name });
+        else this.metrics.serverReady.set({ namespace, name }, ready ? 1 : 0);
+      },
       serviceMonitors: () =>
         (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
     };

@@ -15,8 +15,10 @@ test("crds: the files in crds/ are what the TypeScript schemas render (run `npm 
   assert.deepEqual(onDisk, Object.keys(rendered).sort());
   for (const [name, text] of Object.entries(rendered)) {
     assert.equal(await readFile(new URL(name, CRDS), "utf8"), text, `crds/${name} is stale`);
-    const copy = new URL(`../../../deploy/crds/${name}`, import.meta.url);
-    assert.equal(await readFile(copy, "utf8"), text, `deploy/crds/${name} is stale`);
+    for (const dir of ["deploy/crds", "charts/parmana-operator/files/crds"]) {
+      const copy = new URL(`../../../${dir}/${name}`, import.meta.url);
+      assert.equal(await readFile(copy, "utf8"), text, `${dir}/${name} is stale`);
+    }
   }
 });
 
