@@ -46,8 +46,10 @@ fi
 step "tests: ${tier} (node --test)"
 report="$(mktemp -t parmana-test-XXXXXX.log)"
 set +e
+# --test-force-exit: a test file whose tests have all finished ends even if a client library left a timer or
+# socket behind (kafkajs reconnect timers once kept a file alive and the whole run waited for it).
 node --test --test-reporter=spec --test-concurrency="${PARMANA_TEST_CONCURRENCY:-2}" \
-  --test-timeout="${PARMANA_TEST_TIMEOUT_MS:-300000}" "$@" "${globs[@]}" 2>&1 | tee "$report"
+  --test-timeout="${PARMANA_TEST_TIMEOUT_MS:-300000}" --test-force-exit "$@" "${globs[@]}" 2>&1 | tee "$report"
 status=${PIPESTATUS[0]}
 set -e
 
