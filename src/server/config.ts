@@ -19,6 +19,7 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly dashboardPort: number;
+  readonly dashboardEnabled: boolean;
   readonly metricsPort: number;
   readonly redisUrl: string | undefined;
   readonly auditDatabaseUrl: string | undefined;
@@ -124,6 +125,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     host: text(source, "HOST") ?? "0.0.0.0",
     port: integer(source, "PORT", 3000, 0, 65535),
     dashboardPort: integer(source, "DASHBOARD_PORT", 8081, 0, 65535),
+    dashboardEnabled: boolean(source, "DASHBOARD_ENABLED", true),
     metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
     redisUrl: url(source, "REDIS_URL", ["redis:", "rediss:"]),
     auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),

@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { buildDashboard } from "../dashboard/server.ts";
 import { Redis } from "ioredis";
 import { pino, type Logger } from "pino";
 import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../crypto/index.ts";
@@ -54,6 +55,8 @@ export function createLogger(level: ServerConfig["logLevel"]): Logger {
 export interface RunningServer {
   readonly url: string;
   readonly metricsUrl: string;
+  /** The dashboard's URL, or undefined when DASHBOARD_ENABLED=false. */
+  readonly dashboardUrl: string | undefined;
   readonly app: App;
   readonly context: ServerContext;
   /** Stops accepting, finishes in-flight requests, flushes events, closes pools; idempotent. */
@@ -324,10 +327,15 @@ export async function startServer(
   const metricsServer = await serveMetrics(context.metrics, config.host, config.metricsPort).catch(
     inUse("METRICS_PORT", config.metricsPort),
   );
+  const dashboard = config.dashboardEnabled ? await buildDashboard({ api: app, logger }) : undefined;
+  await dashboard
+    ?.listen({ host: config.host, port: config.dashboardPort })
+    .catch(inUse("DASHBOARD_PORT", config.dashboardPort));
   const url = address(app.server, "127.0.0.1");
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await dashboard?.close();
       await app.close();
       await new Promise<void>((resolve) =>
         metricsServer.close(() => {
@@ -344,7 +352,14 @@ export async function startServer(
     })();
     return closing;
   };
-  return { url, metricsUrl: `${address(metricsServer, "127.0.0.1")}/metrics`, app, context, close };
+  return {
+    url,
+    metricsUrl: `${address(metricsServer, "127.0.0.1")}/metrics`,
+    dashboardUrl: dashboard ? address(dashboard.server, "127.0.0.1") : undefined,
+    app,
+    context,
+    close,
+  };
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, flush, exit; a hard stop after the grace period. */

@@ -134,6 +134,7 @@ export function serverEnv(
     HOST: "127.0.0.1",
     PORT: "0",
     METRICS_PORT: "0",
+    DASHBOARD_PORT: "0",
     REDIS_URL: redisUrl,
     AUDIT_DATABASE_URL: databaseUrl,
     PARMANA_API_KEYS_FILE: files.apiKeysFile,

@@ -42,7 +42,13 @@ export interface KubernetesService {
 
 export type Service = PostgresService | RedisService | KafkaService | KubernetesService;
 
-const displayNames = { postgres: "Postgres", redis: "Redis", kafka: "Kafka", k8s: "Kubernetes" } as const;
+const displayNames = {
+  postgres: "Postgres",
+  redis: "Redis",
+  kafka: "Kafka",
+  k8s: "Kubernetes",
+  browser: "Chromium",
+} as const;
 type ServiceKey = keyof typeof displayNames;
 
 export function infraRunDir(): string {
@@ -112,4 +118,9 @@ export async function usingService<T>(service: Service, work: () => Promise<T>):
     if (error instanceof AssertionError || error instanceof ServiceUnavailableError) throw error;
     throw new ServiceUnavailableError(service, error);
   }
+}
+
+/** Debian's Chromium, installed by `test/infra/up browser`. */
+export function chromiumExecutable(): string {
+  return String(readDescription("browser")["executable"]);
 }

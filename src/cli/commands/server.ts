@@ -53,7 +53,10 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
     );
     const logger = createLogger(config.logLevel);
     const server = await startServer(config, { logger });
-    logger.info({ url: server.url, metrics: server.metricsUrl }, "parmana server listening");
+    logger.info(
+      { url: server.url, metrics: server.metricsUrl, dashboard: server.dashboardUrl },
+      "parmana server listening",
+    );
     exitOnSignals(server, config.shutdownGraceMs, logger);
   } catch (error) {
     return fail(io, error);
@@ -89,6 +92,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
     io.out(`URL: ${server.url}`);
     io.out(`API key: ${apiKey}`);
     io.out(`Metrics: ${server.metricsUrl}`);
+    if (server.dashboardUrl !== undefined) io.out(`Dashboard: ${server.dashboardUrl} (sign in with the key)`);
     io.out("");
     io.out("Try:");
     io.out(

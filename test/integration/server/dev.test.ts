@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 test("dev: npx parmana dev prints URL and API key, then answers the README's curl examples", async (t) => {
   const child = spawn("npx", ["parmana", "dev", "--port", "0"], {
     cwd: root,
-    env: { ...process.env, METRICS_PORT: "0", PARMANA_API_KEY: "" },
+    env: { ...process.env, METRICS_PORT: "0", DASHBOARD_PORT: "0", PARMANA_API_KEY: "" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true, // its own process group, so that npx and the server it started both stop
   });
