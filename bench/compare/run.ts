@@ -7,8 +7,8 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { cpus, homedir } from "node:os";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cpus, homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { createInterface } from "node:readline";
@@ -23,9 +23,11 @@ import {
   parseSigningKey,
   signPayload,
   SigningDomain,
+  verifyPayload,
 } from "../../src/crypto/index.ts";
 import { compilePolicyText, evaluatePolicy } from "../../src/policy/index.ts";
 import { chromiumExecutable, redisService } from "../../test/support/services.ts";
+import { freePort } from "../../test/support/private-services.ts";
 import { freshDatabase, serverEnv, writeServerFiles } from "../../test/support/server.ts";
 
 const OPA_VERSION = "v1.22.3";
@@ -232,6 +234,11 @@ async function costs(): Promise<{ part: string; perSecond: number }[]> {
     signPayload(SigningDomain.attestation, payload, signer);
     return undefined;
   });
+  const signature = signPayload(SigningDomain.attestation, payload, signer);
+  const verify = await rate(2, 1, () => {
+    verifyPayload(SigningDomain.attestation, payload, signature, signer.publicKey);
+    return undefined;
+  });
   const policy = compilePolicyText(
     await (
       await import("node:fs/promises")
@@ -263,8 +270,81 @@ async function costs(): Promise<{ part: string; perSecond: number }[]> {
     { part: "Redis SET NX PX (ioredis, auto-pipelined, 64 in flight)", perSecond: setNx },
     { part: "policy evaluation (one core)", perSecond: evaluate },
     { part: "Ed25519 sign with a cached key (node:crypto, one core)", perSecond: sign },
+    { part: "Ed25519 verify (the server's self-check of each attestation it signs)", perSecond: verify },
     { part: "audit rows, batched insert of 500 (4 in flight)", perSecond: rows * 500 },
   ];
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { url: string; functionName: string };
+}
+
+/** A sample's place: the npm package, the Parmana module (src/<dir>), the Node built-in, or the V8 bucket. */
+function placeOf(url: string, name: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg !== undefined) return pkg;
+  const own = /\/(?:src|dist)\/([^/]+)\//.exec(url)?.[1];
+  if (own !== undefined) return `parmana ${own}`;
+  const internal = /^node:(?:internal\/)?([^/]+)/.exec(url)?.[1];
+  if (internal !== undefined) return `node ${internal}`;
+  return url === "" ? name || "(native)" : "other";
+}
+
+/** Where a process's CPU time went, by package or Parmana module, from a V8 .cpuprofile. */
+function attribute(profile: { nodes: ProfileNode[]; samples: number[] }): { where: string; share: number }[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const id of profile.samples) {
+    const frame = byId.get(id)?.callFrame;
+    const url = frame?.url ?? "";
+    const name = frame?.functionName ?? "";
+    if (name === "(idle)") continue;
+    total++;
+    const where = placeOf(url, name);
+    counts.set(where, (counts.get(where) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([where, n]) => ({ where, share: n / Math.max(1, total) }))
+    .sort((a, b) => b.share - a.share)
+    .slice(0, 14);
+}
+
+/** Profiles a second Parmana server under the same load (32 connections) and attributes its CPU time. */
+async function profile(
+  env: Record<string, string>,
+  key: string,
+): Promise<{ where: string; share: number }[]> {
+  // BENCH_PROFILE_DIR keeps the .cpuprofile (open it in Chrome DevTools) instead of a temporary directory.
+  const kept = process.env["BENCH_PROFILE_DIR"];
+  const dir = kept ?? (await mkdtemp(join(tmpdir(), "parmana-prof-")));
+  if (kept === undefined) cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  else await mkdir(dir, { recursive: true });
+  const child = spawn(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, "bin/parmana.js", "server"], {
+    cwd: root,
+    env: { ...process.env, ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve) => {
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === "parmana server listening" && entry.url !== undefined) resolve(entry.url);
+      } catch {
+        // not a log line
+      }
+    });
+  });
+  await load("Parmana", url, key, 32);
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+  const file = (await readdir(dir)).find((f) => f.endsWith(".cpuprofile"));
+  if (file === undefined) return [];
+  return attribute(
+    JSON.parse(await readFile(join(dir, file), "utf8")) as { nodes: ProfileNode[]; samples: number[] },
+  );
 }
 
 async function plot(points: readonly Point[], file: string): Promise<void> {
@@ -293,8 +373,8 @@ async function plot(points: readonly Point[], file: string): Promise<void> {
 <text x="64" y="345" font-size="11">0</text><text x="585" y="345" font-size="11" text-anchor="end">${Math.round(maxX).toLocaleString("en-US")}</text>
 <text x="55" y="25" font-size="11" text-anchor="end">${maxY.toFixed(0)}</text>
 ${series("OPA", "#d97706")}${series("Parmana", "#0b57d0")}
-<text x="420" y="40" font-size="13" fill="#0b57d0">Parmana /execute (Redis + Ed25519 + Postgres)</text>
-<text x="420" y="58" font-size="13" fill="#d97706">OPA REST (decision only)</text>
+<text x="300" y="40" font-size="12" fill="#0b57d0">Parmana /execute (Redis + Ed25519 + Postgres audit)</text>
+<text x="300" y="56" font-size="12" fill="#d97706">OPA REST API (decision only)</text>
 </svg>`;
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ["--no-sandbox"] });
   try {
@@ -308,24 +388,31 @@ ${series("OPA", "#d97706")}${series("Parmana", "#0b57d0")}
 
 try {
   const opaBin = await opaBinary();
-  const opa = await start(
+  const opaPort = await freePort();
+  const opa = `http://127.0.0.1:${String(opaPort)}`;
+  const opaChild = spawn(
     opaBin,
     [
       "run",
       "--server",
       "--addr",
-      "127.0.0.1:0",
-      "--disable-telemetry",
+      `127.0.0.1:${String(opaPort)}`,
+      "--skip-version-check",
       "--log-level",
-      "info",
+      "error",
       join(root, "bench/compare/loan_approval.rego"),
     ],
-    {},
-    (line) => {
-      const m = /"addrs":\["([^"]+)"\]/.exec(line) ?? /Initializing server.*?(127\.0\.0\.1:\d+)/.exec(line);
-      return m?.[1] !== undefined ? `http://${m[1]}` : undefined;
-    },
+    { stdio: ["ignore", "ignore", "inherit"] },
   );
+  children.push(opaChild);
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${opa}/health`)
+      .then((r) => r.ok)
+      .catch(() => false);
+    if (ok) break;
+    if (i > 100) throw new Error("OPA did not become healthy");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const files = await writeServerFiles(context);
   const env = serverEnv(files, await freshDatabase(context), redisService().url, {
     PARMANA_RATE_LIMIT_EXECUTE: "1000000",
@@ -357,6 +444,7 @@ try {
       !all.some((q) => q.target === p.target && q.connections === p.connections && q.rps > p.rps),
   );
   const parts = await costs();
+  const where = await profile(env, files.keys.executor);
   const plotFile = join(root, "docs/compare-throughput-p99.png");
   await plot(best, plotFile);
 
@@ -385,8 +473,14 @@ try {
     console.log(
       `| ${part.part} | ${Math.round(part.perSecond).toLocaleString("en-US")} | ${((top / part.perSecond) * 100).toFixed(0)}% |`,
     );
+  console.log("\n| where a Parmana server's CPU time goes under load (32 connections, V8 profile) | share |");
+  console.log("|---|---:|");
+  for (const w of where) console.log(`| ${w.where} | ${(w.share * 100).toFixed(1)}% |`);
   console.log(`\nPlot: docs/compare-throughput-p99.png`);
-  await writeFile(join(root, "docs/compare-latest.json"), `${JSON.stringify({ best, parts }, null, 2)}\n`);
+  await writeFile(
+    join(root, "docs/compare-latest.json"),
+    `${JSON.stringify({ best, parts, where }, null, 2)}\n`,
+  );
 } finally {
   for (const child of children) child.kill("SIGTERM");
   for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
