@@ -416,6 +416,7 @@ try {
   const files = await writeServerFiles(context);
   const env = serverEnv(files, await freshDatabase(context), redisService().url, {
     PARMANA_RATE_LIMIT_EXECUTE: "1000000",
+    PARMANA_WORKERS: process.env["BENCH_WORKERS"] ?? "1",
     NODE_ENV: "production",
     LOG_LEVEL: "info",
   });
@@ -444,12 +445,13 @@ try {
       !all.some((q) => q.target === p.target && q.connections === p.connections && q.rps > p.rps),
   );
   const parts = await costs();
-  const where = await profile(env, files.keys.executor);
+  // One process, so that the profile is the whole server.
+  const where = await profile({ ...env, PARMANA_WORKERS: "1" }, files.keys.executor);
   const plotFile = join(root, "docs/compare-throughput-p99.png");
   await plot(best, plotFile);
 
   console.log(
-    `Machine: ${String(cpus().length)} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, OPA ${OPA_VERSION} (built with CGO off); autocannon in this process; OPA, Parmana, Redis and Postgres on the same machine. ${String(DURATION_S)} s per run after a 2 s warm-up, ${String(ROUNDS)} alternating rounds per level, best run shown.\n`,
+    `Machine: ${String(cpus().length)} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}, OPA ${OPA_VERSION} (built with CGO off); Parmana with PARMANA_WORKERS=${process.env["BENCH_WORKERS"] ?? "1"}; autocannon in this process; OPA, Parmana, Redis and Postgres on the same machine. ${String(DURATION_S)} s per run after a 2 s warm-up, ${String(ROUNDS)} alternating rounds per level, best run shown.\n`,
   );
   console.log("| connections | target | req/s | p50 ms | p99 ms | p99.9 ms | errors |");
   console.log("|---:|---|---:|---:|---:|---:|---:|");

@@ -2,6 +2,7 @@
 // keys are the same variable names), validated, and passed down typed. A bad value stops the process with a
 // message naming the variable.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { ExportConfigError, loadExportConfig, type ExportConfig } from "../export/index.ts";
 
 export interface RateLimits {
@@ -20,6 +21,8 @@ export interface ServerConfig {
   readonly port: number;
   readonly dashboardPort: number;
   readonly dashboardEnabled: boolean;
+  /** Processes serving the API (node:cluster); 1 runs in this process. */
+  readonly workers: number;
   readonly metricsPort: number;
   readonly redisUrl: string | undefined;
   readonly auditDatabaseUrl: string | undefined;
@@ -115,6 +118,12 @@ export function configSource(env: Source, configFile?: string): Source {
   return { ...fromFile, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
 }
 
+function workerCount(source: Source): number {
+  const raw = text(source, "PARMANA_WORKERS");
+  if (raw === "auto") return availableParallelism();
+  return integer(source, "PARMANA_WORKERS", 1, 1, 64);
+}
+
 export function loadServerConfig(source: Source): ServerConfig {
   const production = source["NODE_ENV"] === "production";
   const logLevel = (text(source, "LOG_LEVEL") ?? "info").toLowerCase();
@@ -126,6 +135,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     port: integer(source, "PORT", 3000, 0, 65535),
     dashboardPort: integer(source, "DASHBOARD_PORT", 8081, 0, 65535),
     dashboardEnabled: boolean(source, "DASHBOARD_ENABLED", true),
+    workers: workerCount(source),
     metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
     redisUrl: url(source, "REDIS_URL", ["redis:", "rediss:"]),
     auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),

@@ -273,7 +273,12 @@ function startExport(
   resources.relay.start();
 }
 
-function serveMetrics(metrics: ServerMetrics, host: string, port: number): Promise<Server> {
+/** GET /metrics from `render` (one registry, or a cluster's aggregate). */
+export function serveMetrics(
+  metrics: { registry: { metrics(): Promise<string>; contentType: string } },
+  host: string,
+  port: number,
+): Promise<Server> {
   const server = createServer((request, response) => {
     if (request.url !== "/metrics") {
       response.writeHead(404).end();
@@ -302,7 +307,14 @@ function address(server: Server, fallbackHost: string): string {
 /** Starts a server; `dev` switches to embedded defaults. Throws ConfigError naming what is missing or wrong. */
 export async function startServer(
   config: ServerConfig,
-  options: { dev?: DevSetup; logger?: Logger } = {},
+  options: {
+    dev?: DevSetup;
+    logger?: Logger;
+    /** False in a cluster worker: the primary serves the workers' metrics together. */
+    serveMetrics?: boolean;
+    /** Defaults to DASHBOARD_ENABLED; in a cluster only one worker serves it (sessions live in its memory). */
+    serveDashboard?: boolean;
+  } = {},
 ): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   if (!options.dev) {
@@ -324,10 +336,16 @@ export async function startServer(
       throw error;
     };
   await app.listen({ host: config.host, port: config.port }).catch(inUse("PORT", config.port));
-  const metricsServer = await serveMetrics(context.metrics, config.host, config.metricsPort).catch(
-    inUse("METRICS_PORT", config.metricsPort),
-  );
-  const dashboard = config.dashboardEnabled ? await buildDashboard({ api: app, logger }) : undefined;
+  const metricsServer =
+    options.serveMetrics === false
+      ? undefined
+      : await serveMetrics(context.metrics, config.host, config.metricsPort).catch(
+          inUse("METRICS_PORT", config.metricsPort),
+        );
+  const dashboard =
+    (options.serveDashboard ?? config.dashboardEnabled)
+      ? await buildDashboard({ api: app, logger })
+      : undefined;
   await dashboard
     ?.listen({ host: config.host, port: config.dashboardPort })
     .catch(inUse("DASHBOARD_PORT", config.dashboardPort));
@@ -337,11 +355,10 @@ export async function startServer(
     closing ??= (async () => {
       await dashboard?.close();
       await app.close();
-      await new Promise<void>((resolve) =>
-        metricsServer.close(() => {
-          resolve();
-        }),
-      );
+      await new Promise<void>((resolve) => {
+        if (metricsServer) metricsServer.close(() => { resolve(); });
+        else resolve();
+      });
       resources.keyWatch?.stop();
       await context.events.close();
       await resources.relay?.stop();
@@ -354,7 +371,7 @@ export async function startServer(
   };
   return {
     url,
-    metricsUrl: `${address(metricsServer, "127.0.0.1")}/metrics`,
+    metricsUrl: metricsServer ? `${address(metricsServer, "127.0.0.1")}/metrics` : "",
     dashboardUrl: dashboard ? address(dashboard.server, "127.0.0.1") : undefined,
     app,
     context,

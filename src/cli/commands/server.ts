@@ -12,6 +12,7 @@ import {
   loadServerConfig,
   startServer,
 } from "../../server/index.ts";
+import { isClusterWorker, runPrimary, runWorker } from "../../server/cluster.ts";
 import { ExitCode, UsageError, type CliIo } from "../io.ts";
 
 export const SERVER_USAGE = `Usage: parmana server [--config FILE]
@@ -52,6 +53,15 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
       configSource({ ...process.env, NODE_ENV: process.env["NODE_ENV"] ?? "production" }, values.config),
     );
     const logger = createLogger(config.logLevel);
+    if (config.workers > 1) {
+      if (isClusterWorker()) {
+        await runWorker(config, logger);
+      } else {
+        const { url, metricsUrl } = await runPrimary(config, logger);
+        logger.info({ url, metrics: metricsUrl, workers: config.workers }, "parmana server listening");
+      }
+      return await forever();
+    }
     const server = await startServer(config, { logger });
     logger.info(
       { url: server.url, metrics: server.metricsUrl, dashboard: server.dashboardUrl },
