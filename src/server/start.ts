@@ -356,7 +356,10 @@ export async function startServer(
       await dashboard?.close();
       await app.close();
       await new Promise<void>((resolve) => {
-        if (metricsServer) metricsServer.close(() => { resolve(); });
+        if (metricsServer)
+          metricsServer.close(() => {
+            resolve();
+          });
         else resolve();
       });
       resources.keyWatch?.stop();

@@ -75,7 +75,14 @@ test("cluster: two workers keep one success per executionId, share metrics, and 
     (n, m) => n + Number(m[1]),
     0,
   );
-  assert.equal(total, 120, `the primary's /metrics adds up both workers:\n${text.split("\n").filter((l) => l.includes("execute_requests")).join("\n")}`);
+  assert.equal(
+    total,
+    120,
+    `the primary's /metrics adds up both workers:\n${text
+      .split("\n")
+      .filter((l) => l.includes("execute_requests"))
+      .join("\n")}`,
+  );
 
   const [victim] = await workerPids(pid);
   assert.ok(victim);
