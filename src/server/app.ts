@@ -274,6 +274,9 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
     forceCloseConnections: "idle",
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
+    // Path parameters are executionIds (up to 200 characters by schema); longer ones reach the schema and get
+    // its 400 instead of the router's undocumented 414.
+    maxParamLength: 1_024,
     keepAliveTimeout: 5_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -17,7 +17,7 @@ KAFKA_PORT="${PARMANA_TEST_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 OTLP_PORT="${PARMANA_TEST_OTLP_PORT:-54318}"
 
-ALL_SERVICES=(postgres redis kafka otlp k8s browser)
+ALL_SERVICES=(postgres redis kafka otlp k8s browser schemathesis)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() {

@@ -48,6 +48,7 @@ const displayNames = {
   kafka: "Kafka",
   k8s: "Kubernetes",
   browser: "Chromium",
+  schemathesis: "Schemathesis",
 } as const;
 type ServiceKey = keyof typeof displayNames;
 
@@ -123,4 +124,9 @@ export async function usingService<T>(service: Service, work: () => Promise<T>):
 /** Debian's Chromium, installed by `test/infra/up browser`. */
 export function chromiumExecutable(): string {
   return String(readDescription("browser")["executable"]);
+}
+
+/** Schemathesis's `st`, installed by `test/infra/up schemathesis`. */
+export function schemathesisBinary(): string {
+  return String(readDescription("schemathesis")["st"]);
 }
