@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { tmpdir } from "node:os";
 import { promisify } from "node:util";
 import { schemathesisBinary } from "../../support/services.ts";
 import { startTestServer } from "../../support/server.ts";
@@ -31,7 +32,12 @@ async function fuzz(url: string, key: string | undefined, phases: string): Promi
     ...(key !== undefined ? ["--header", `Authorization: Bearer ${key}`] : []),
   ];
   try {
-    const { stdout } = await run(schemathesisBinary(), args, { maxBuffer: 32 << 20, timeout: 240_000 });
+    // Its cache (.schemathesis/) goes to a temporary directory, not the checkout.
+    const { stdout } = await run(schemathesisBinary(), args, {
+      maxBuffer: 32 << 20,
+      timeout: 240_000,
+      cwd: tmpdir(),
+    });
     return stdout;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
