@@ -17,7 +17,7 @@ export class KafkaSink implements ExportSink {
   readonly minSeverity: Severity;
   readonly #config: KafkaExportConfig;
   readonly #kafka: Kafka;
-  #producer: Producer | undefined;
+  #producer: Promise<Producer> | undefined;
 
   constructor(config: KafkaExportConfig) {
     this.#config = config;
@@ -36,20 +36,29 @@ export class KafkaSink implements ExportSink {
     });
   }
 
-  async #connected(): Promise<Producer> {
+  /** One producer per sink, even when several relay workers send at once: they share its connection. */
+  #connected(): Promise<Producer> {
     if (this.#producer) return this.#producer;
-    const producer = this.#kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
+    const connecting = (async () => {
+      const producer = this.#kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    this.#producer = connecting;
+    // A failed connection is not kept: the next send tries again.
+    connecting.catch(() => {
+      if (this.#producer === connecting) this.#producer = undefined;
     });
-    await producer.connect();
-    this.#producer = producer;
-    return producer;
+    return connecting;
   }
 
   async send(events: readonly SecurityEvent[]): Promise<void> {
-    const producer = await this.#connected();
+    const connecting = this.#connected();
+    const producer = await connecting;
     try {
       await producer.send({
         topic: this.#config.topic,
@@ -70,15 +79,17 @@ export class KafkaSink implements ExportSink {
         }),
       });
     } catch (error) {
-      this.#producer = undefined;
+      // Drop this producer (unless another worker already did) so that the next send reconnects from scratch.
+      if (this.#producer === connecting) this.#producer = undefined;
       await producer.disconnect().catch(() => undefined);
       throw error;
     }
   }
 
   async close(): Promise<void> {
-    const producer = this.#producer;
+    const connecting = this.#producer;
     this.#producer = undefined;
+    const producer = await connecting?.catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
   }
 }

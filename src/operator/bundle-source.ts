@@ -3,7 +3,6 @@
 import {
   MANIFEST_FILE,
   SIGNATURE_FILE,
-  TrustConfigError,
   trustSetFromFiles,
   verifyBundleFiles,
   type BundleVerification,
@@ -58,32 +57,47 @@ export function bundleFiles(bundle: PolicyBundle, lookup: ObjectLookup): Map<str
   return files;
 }
 
-export function bundleTrust(
+/** What a PolicyBundle is verified from, read once from its source and its trust Secret. */
+export interface BundleInputs {
+  readonly files: Map<string, Uint8Array>;
+  readonly trust: TrustSet;
+  /** The trust Secret's *.pub keys, as servers get them. */
+  readonly trustKeys: Map<string, Uint8Array>;
+}
+
+type SourceFailure = { readonly ok: false; readonly reason: string; readonly message: string };
+
+function trustOf(
   bundle: PolicyBundle,
   lookup: ObjectLookup,
-): TrustSet | { reason: string; message: string } {
+): { trust: TrustSet; keys: Map<string, Uint8Array> } | SourceFailure {
   const name = bundle.spec.trust.secretRef.name;
   const secret = lookup.secret(bundle.metadata.namespace, name);
   if (!secret)
     return {
+      ok: false,
       reason: SourceFailureReason.trustSecretMissing,
       message: `the trust Secret ${name} does not exist in namespace ${bundle.metadata.namespace}; create it with the signers' *.pub keys`,
     };
+  const files = secretFiles(secret);
   try {
-    return trustSetFromFiles(secretFiles(secret), bundle.spec.trust.threshold ?? 1);
+    return {
+      trust: trustSetFromFiles(files, bundle.spec.trust.threshold ?? 1),
+      keys: new Map([...files].filter(([k]) => k.endsWith(".pub"))),
+    };
   } catch (error) {
-    if (error instanceof TrustConfigError || error instanceof Error)
-      return { reason: SourceFailureReason.trustInvalid, message: `trust Secret ${name}: ${error.message}` };
+    if (error instanceof Error)
+      return {
+        ok: false,
+        reason: SourceFailureReason.trustInvalid,
+        message: `trust Secret ${name}: ${error.message}`,
+      };
     throw error;
   }
 }
 
-/** Reads and verifies a PolicyBundle as it is now; `highestAcceptedRevision` detects rollback. */
-export function verifyPolicyBundle(
-  bundle: PolicyBundle,
-  lookup: ObjectLookup,
-  highestAcceptedRevision: number | undefined,
-): OperatorVerification {
+/** The bundle's files and trust as they are now, or why they cannot be read. */
+export function bundleInputs(bundle: PolicyBundle, lookup: ObjectLookup): BundleInputs | SourceFailure {
   const files = bundleFiles(bundle, lookup);
   if (typeof files === "string")
     return {
@@ -91,12 +105,31 @@ export function verifyPolicyBundle(
       reason: SourceFailureReason.configMapMissing,
       message: `the ConfigMap ${files} named by spec.source.configMapRef does not exist in namespace ${bundle.metadata.namespace}`,
     };
-  const trust = bundleTrust(bundle, lookup);
-  if ("reason" in trust) return { ok: false, ...trust };
-  return verifyBundleFiles(files, {
-    trust,
+  const trust = trustOf(bundle, lookup);
+  if ("reason" in trust) return trust;
+  return { files, trust: trust.trust, trustKeys: trust.keys };
+}
+
+/** Verifies inputs read by bundleInputs; `highestAcceptedRevision` detects rollback. */
+export function verifyInputs(
+  bundle: PolicyBundle,
+  inputs: BundleInputs,
+  highestAcceptedRevision: number | undefined,
+): BundleVerification {
+  return verifyBundleFiles(inputs.files, {
+    trust: inputs.trust,
     ...(highestAcceptedRevision !== undefined && { highestAcceptedRevision }),
     allowRollback: bundle.spec.allowRollback ?? false,
     expect: { policyId: bundle.spec.policyId, policyVersion: bundle.spec.policyVersion },
   });
+}
+
+/** Reads and verifies a PolicyBundle as it is now. */
+export function verifyPolicyBundle(
+  bundle: PolicyBundle,
+  lookup: ObjectLookup,
+  highestAcceptedRevision: number | undefined,
+): OperatorVerification {
+  const inputs = bundleInputs(bundle, lookup);
+  return "reason" in inputs ? inputs : verifyInputs(bundle, inputs, highestAcceptedRevision);
 }

@@ -7,13 +7,7 @@
 // a new server with no set yet starts with the verified ones.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import {
-  bundleFiles,
-  bundleTrust,
-  secretFiles,
-  verifyPolicyBundle,
-  type ObjectLookup,
-} from "./bundle-source.ts";
+import { bundleInputs, verifyInputs, type ObjectLookup } from "./bundle-source.ts";
 import { conditionOf, setConditions, type ConditionInput } from "./conditions.ts";
 import type { EventRecorder } from "./events.ts";
 import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
@@ -104,25 +98,20 @@ function servable(bundle: PolicyBundle, lookup: ObjectLookup): SelectedBundle | 
     const verified = conditionOf(bundle.status?.conditions, "Verified");
     return `${name} is not verified (${verified?.reason ?? "not yet checked"})`;
   }
-  const result = verifyPolicyBundle(bundle, lookup, undefined);
+  const inputs = bundleInputs(bundle, lookup);
+  if ("reason" in inputs) return `${name} lost its source or trust (${inputs.reason})`;
+  const result = verifyInputs(bundle, inputs, undefined);
   if (!result.ok) return `${name} no longer verifies (${result.reason})`;
   if (result.bundle.bundleHash !== bundle.status?.bundleHash)
     return `${name} changed since it was verified (${result.bundle.bundleHash})`;
-  const files = bundleFiles(bundle, lookup);
-  const trust = bundleTrust(bundle, lookup);
-  if (typeof files === "string" || "reason" in trust) return `${name} lost its source or trust`;
-  const secret = lookup.secret(bundle.metadata.namespace, bundle.spec.trust.secretRef.name);
-  const trustKeys = new Map(
-    [...secretFiles(secret ?? { metadata: { name: "" } })].filter(([k]) => k.endsWith(".pub")),
-  );
   return {
     name,
     policyId: result.bundle.policyId,
     policyVersion: result.bundle.policyVersion,
     bundleHash: result.bundle.bundleHash,
     revision: result.bundle.revision,
-    files,
-    trustKeys,
+    files: inputs.files,
+    trustKeys: inputs.trustKeys,
   };
 }
 

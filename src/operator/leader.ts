@@ -13,6 +13,8 @@ export interface LeaderElectionOptions {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /** An attempt failed for a reason other than a lost race (the API server is away, RBAC refuses). */
+  readonly onError?: (error: unknown) => void;
 }
 
 interface LeaseObject extends KubeObject {
@@ -31,8 +33,6 @@ export class LeaderElector {
   readonly #client: KubeClient;
   readonly #options: LeaderElectionOptions;
   #observed: { record: string; at: number } | undefined;
-  /** Why the last attempt failed, when it was not a lost race. */
-  lastError: unknown;
 
   constructor(client: KubeClient, options: LeaderElectionOptions) {
     this.#client = client;
@@ -126,7 +126,7 @@ export class LeaderElector {
       return await this.tryAcquireOrRenew();
     } catch (error) {
       // 409: another candidate wrote first. Anything else (the API server is away): not leading this round.
-      this.lastError = error instanceof KubeApiError && error.status === 409 ? undefined : error;
+      if (!(error instanceof KubeApiError && error.status === 409)) this.#options.onError?.(error);
       return false;
     }
   }

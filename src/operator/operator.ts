@@ -14,7 +14,7 @@ import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
 import { LeaderElector } from "./leader.ts";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
 import { reconcilePolicyBundle } from "./policybundle-controller.ts";
-import { WorkQueue } from "./queue.ts";
+import { WorkQueue, type ReconcileResult } from "./queue.ts";
 import { LABEL_MANAGED_BY, MANAGER, defaultImage } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
 
@@ -101,6 +101,9 @@ export class Operator {
       leaseDurationMs: election.leaseDurationMs ?? 15_000,
       renewDeadlineMs: election.renewDeadlineMs ?? 10_000,
       retryPeriodMs: election.retryPeriodMs ?? 2_000,
+      onError: (error) => {
+        this.#options.logger.warn({ err: error }, "leader election: could not read or write the Lease");
+      },
     });
     this.#running = elector.run(
       this.#stop.signal,
@@ -172,28 +175,26 @@ export class Operator {
     const onList = (resource: string) => (reason: "initial" | "expired" | "error") => {
       this.metrics.informerLists.inc({ resource, reason });
     };
-    const bundleQueue: WorkQueue = new WorkQueue({
-      name: "policybundle",
-      concurrency,
-      observer: {
-        ...this.metrics.queueObserver,
-        failed: (_q, key, error) => {
-          logger.warn({ key, err: error }, "PolicyBundle reconcile failed; retrying");
+    const queue = (
+      name: string,
+      kind: string,
+      reconcile: (key: string) => Promise<ReconcileResult | undefined>,
+    ): WorkQueue =>
+      new WorkQueue({
+        name,
+        concurrency,
+        observer: {
+          ...this.metrics.queueObserver,
+          failed: (_q, key, error) => {
+            logger.warn({ key, err: error }, `${kind} reconcile failed; retrying`);
+          },
         },
-      },
-      reconcile: (key) => reconcilePolicyBundle(bundleCtx, key),
-    });
-    const serverQueue: WorkQueue = new WorkQueue({
-      name: "governanceserver",
-      concurrency,
-      observer: {
-        ...this.metrics.queueObserver,
-        failed: (_q, key, error) => {
-          logger.warn({ key, err: error }, "GovernanceServer reconcile failed; retrying");
-        },
-      },
-      reconcile: (key) => reconcileGovernanceServer(serverCtx, key),
-    });
+        reconcile,
+      });
+    const bundleQueue = queue("policybundle", "PolicyBundle", (key) => reconcilePolicyBundle(bundleCtx, key));
+    const serverQueue = queue("governanceserver", "GovernanceServer", (key) =>
+      reconcileGovernanceServer(serverCtx, key),
+    );
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const serversOf = (namespace: string | undefined): void => {
       for (const s of servers.list(namespace)) serverQueue.add(key(s));

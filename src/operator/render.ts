@@ -90,7 +90,7 @@ function ownerReference(
     uid: gs.metadata.uid,
     controller: true,
     blockOwnerDeletion: true,
-  } as NonNullable<KubeObject["metadata"]["ownerReferences"]>[number];
+  };
 }
 
 function labels(gs: GovernanceServer, component: string): Record<string, string> {

@@ -16,7 +16,8 @@ import {
   type OperatorOptions,
 } from "../../src/operator/index.ts";
 import type { GovernanceServer, PolicyBundle } from "../../src/operator/schema.ts";
-import { eventually, tool } from "./kube.ts";
+import { KubeConfig } from "@kubernetes/client-node";
+import { eventually, kubeConfig, tool } from "./kube.ts";
 import { kubernetesService, usingService } from "./services.ts";
 
 const CRDS = fileURLToPath(new URL("../../crds/", import.meta.url));
@@ -223,4 +224,30 @@ export async function twoBundles(
     await verifiedState(client, ns, name, "True");
   }
   return bundles;
+}
+
+/** A client that acts as `serviceAccount` (a token from the TokenRequest API), so RBAC is really enforced. */
+export async function serviceAccountClient(namespace: string, serviceAccount: string): Promise<KubeClient> {
+  const { stdout } = await tool("kubectl", ["create", "token", serviceAccount, "-n", namespace]);
+  const cluster = kubeConfig().getCurrentCluster();
+  if (!cluster) throw new Error("the test kubeconfig names no cluster");
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: serviceAccount, token: stdout.trim() }],
+    contexts: [{ name: "service-account", cluster: cluster.name, user: serviceAccount }],
+    currentContext: "service-account",
+  });
+  return new KubeClient(config);
+}
+
+/** Leader election with a short lease, for tests that run the operator as a real ServiceAccount. */
+export function shortLease(namespace: string, name?: string): NonNullable<OperatorOptions["leaderElection"]> {
+  return {
+    namespace,
+    ...(name !== undefined && { name }),
+    leaseDurationMs: 4_000,
+    renewDeadlineMs: 3_000,
+    retryPeriodMs: 500,
+  };
 }

@@ -8,16 +8,17 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
-import pino from "pino";
 import { parse, parseAllDocuments } from "yaml";
-import { KubeClient, Operator, ResourceTypes, type KubeObject } from "../../../src/operator/index.ts";
+import { ResourceTypes, type KubeClient, type KubeObject } from "../../../src/operator/index.ts";
 import { eventually, kubeConfig, testNamespace, tool } from "../../support/kube.ts";
 import {
   condition,
   governanceServer,
   installCrds,
   serverSecrets,
+  serviceAccountClient,
+  shortLease,
+  startOperator,
   testClient,
   verifiedState,
 } from "../../support/operator.ts";
@@ -109,20 +110,6 @@ test("chart: its RBAC rules are deploy/operator/rbac.yaml's, and its PrometheusR
   assert.deepEqual(rule?.spec, alerts);
 });
 
-async function token(namespace: string, serviceAccount: string): Promise<KubeConfig> {
-  const { stdout } = await tool("kubectl", ["create", "token", serviceAccount, "-n", namespace]);
-  const cluster = kubeConfig().getCurrentCluster();
-  assert.ok(cluster);
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: serviceAccount, token: stdout.trim() }],
-    contexts: [{ name: "sa", cluster: cluster.name, user: serviceAccount }],
-    currentContext: "sa",
-  });
-  return config;
-}
-
 async function canI(as: string, ...args: string[]): Promise<boolean> {
   const result = await tool("kubectl", ["auth", "can-i", ...args, "--as", as]).catch((error: unknown) => ({
     stdout: String(error),
@@ -174,22 +161,10 @@ test("chart: helm install; the operator runs with the chart's ServiceAccount on 
   assert.equal(await canI(as, "create", "pods", "-n", watched), false);
   assert.equal(await canI(as, "update", "leases", "-n", releaseNs), true);
 
-  const operator = new Operator({
-    client: new KubeClient(await token(releaseNs, sa)),
-    logger: pino({ level: "silent" }),
-    namespace: watched,
-    leaderElection: {
-      namespace: releaseNs,
-      leaseDurationMs: 4_000,
-      renewDeadlineMs: 3_000,
-      retryPeriodMs: 500,
-    },
-    metricsPort: 0,
-    metricsHost: "127.0.0.1",
-    defaultImage: "parmana/parmana:test",
+  const operator = await startOperator(t, watched, {
+    client: await serviceAccountClient(releaseNs, sa),
+    leaderElection: shortLease(releaseNs),
   });
-  await operator.start();
-  t.after(() => operator.stop());
   const client = testClient();
   await applySample(client, "policybundle.yaml", watched);
   await verifiedState(client, watched, "loan-approval-1-2-0", "True");

@@ -113,7 +113,13 @@ test("operator: a signed PolicyBundle becomes Verified=True with its hash, revis
   assert.ok(pb.status.verifiedAt);
   const ready = pb.status.conditions?.find((c) => c.type === "Ready");
   assert.equal(ready?.status, "True");
-  const metrics = await (await fetch(operator.metricsUrl ?? "")).text();
+  // The reconcile counter moves when the reconcile returns, just after its status write is visible.
+  const metrics = await eventually("the reconcile to be counted", async () => {
+    const text = await (await fetch(operator.metricsUrl ?? "")).text();
+    return /controller_runtime_reconcile_total\{controller="policybundle",result="success"\} [1-9]/.test(text)
+      ? text
+      : undefined;
+  });
   assert.match(
     metrics,
     /parmana_bundle_verifications_total\{result="success",reason="SignatureValid"\} [1-9]/,

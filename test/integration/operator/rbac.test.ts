@@ -4,15 +4,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { KubeConfig } from "@kubernetes/client-node";
-import pino from "pino";
-import { KubeClient, Operator, ResourceTypes } from "../../../src/operator/index.ts";
-import { eventually, kubeConfig, tool } from "../../support/kube.ts";
+import { ResourceTypes } from "../../../src/operator/index.ts";
+import { eventually, tool } from "../../support/kube.ts";
 import {
   condition,
   governanceServer,
   installCrds,
   serverSecrets,
+  serviceAccountClient,
+  shortLease,
+  startOperator,
   testClient,
   verifiedState,
 } from "../../support/operator.ts";
@@ -35,40 +36,10 @@ test("operator RBAC: with only deploy/operator/rbac.yaml's permissions it verifi
   await ensureNamespace(ns);
   t.after(() => tool("kubectl", ["delete", "namespace", ns, "--wait=false"]));
 
-  const { stdout: token } = await tool("kubectl", [
-    "create",
-    "token",
-    "parmana-operator",
-    "-n",
-    "parmana-system",
-  ]);
-  const admin = kubeConfig();
-  const cluster = admin.getCurrentCluster();
-  assert.ok(cluster);
-  const restricted = new KubeConfig();
-  restricted.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: "parmana-operator", token: token.trim() }],
-    contexts: [{ name: "operator", cluster: cluster.name, user: "parmana-operator" }],
-    currentContext: "operator",
+  const operator = await startOperator(t, ns, {
+    client: await serviceAccountClient("parmana-system", "parmana-operator"),
+    leaderElection: shortLease("parmana-system", "parmana-operator-rbac-test"),
   });
-  const operator = new Operator({
-    client: new KubeClient(restricted),
-    logger: pino({ level: "silent" }),
-    namespace: ns,
-    leaderElection: {
-      namespace: "parmana-system",
-      name: `parmana-operator-rbac-test`,
-      leaseDurationMs: 4_000,
-      renewDeadlineMs: 3_000,
-      retryPeriodMs: 500,
-    },
-    metricsPort: 0,
-    metricsHost: "127.0.0.1",
-    defaultImage: "parmana/parmana:test",
-  });
-  await operator.start();
-  t.after(() => operator.stop());
 
   const client = testClient();
   await tool("kubectl", ["apply", "-f", deploy("samples/policybundle.yaml")]);
