@@ -1,66 +1,16 @@
 // bench/execute: end-to-end POST /execute (replay reservation in Redis, evaluation, Ed25519 attestation,
 // durable Postgres audit row) under autocannon, beside a bare fastify route in the same run.
 // Run: npm run bench:execute   (starts Postgres and Redis through test/infra first)
-import { spawn, type ChildProcess } from "node:child_process";
-import type { TestContext } from "node:test";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import pg from "pg";
-import { postgresService, redisService } from "../../test/support/services.ts";
+import { redisService } from "../../test/support/services.ts";
 import { serverEnv, writeServerFiles } from "../../test/support/server.ts";
+import { createHarness, serverListening } from "../support/harness.ts";
 
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 64);
 const DURATION_S = Number(process.env["BENCH_DURATION"] ?? 15);
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const children: ChildProcess[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-/** The bench borrows the test helpers that expect a node:test context; this one runs cleanups at the end. */
-const context = {
-  after: (fn: () => unknown) =>
-    cleanups.push(async () => {
-      await fn();
-    }),
-} as unknown as TestContext;
-
-function startChild(
-  args: string[],
-  env: Record<string, string>,
-  ready: (line: string) => string | undefined,
-): Promise<string> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => {
-      reject(new Error(`${args.join(" ")} exited with ${String(code)}`));
-    });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
-      const url = ready(line);
-      if (url) resolve(url);
-    });
-  });
-}
-
-async function database(): Promise<string> {
-  const admin = new pg.Client({ connectionString: postgresService().url });
-  await admin.connect();
-  const name = `parmana_bench_${randomBytes(4).toString("hex")}`;
-  await admin.query(`create database ${name}`);
-  cleanups.push(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-  const url = new URL(postgresService().url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const harness = createHarness();
 
 interface Result {
   readonly name: string;
@@ -109,22 +59,26 @@ async function load(name: string, url: string, key: string | undefined): Promise
 }
 
 try {
-  const files = await writeServerFiles(context);
-  const env = serverEnv(files, await database(), redisService().url, {
+  const files = await writeServerFiles(harness.context);
+  const env = serverEnv(files, await harness.database("parmana_bench"), redisService().url, {
     PARMANA_RATE_LIMIT_EXECUTE: "1000000",
     PORT: "0",
     METRICS_PORT: "0",
     NODE_ENV: "production",
   });
-  const server = await startChild(["bin/parmana.js", "server"], { ...env, LOG_LEVEL: "info" }, (line) => {
-    const entry = JSON.parse(line) as { msg?: string; url?: string };
-    return entry.msg === "parmana server listening" ? entry.url : undefined;
-  });
-  const bare = await startChild(
-    ["bench/execute/bare.ts"],
-    {},
-    (line) => (JSON.parse(line) as { url?: string }).url,
+  const listening = await harness.startChild(
+    ["bin/parmana.js", "server"],
+    { ...env, LOG_LEVEL: "info" },
+    serverListening,
   );
+  const server = (JSON.parse(listening.found) as { url: string }).url;
+  const bare = (
+    await harness.startChild(
+      ["bench/execute/bare.ts"],
+      {},
+      (line) => (JSON.parse(line) as { url?: string }).url,
+    )
+  ).found;
 
   const results: Result[] = [];
   for (let round = 0; round < 2; round++) {
@@ -150,6 +104,5 @@ try {
     `\nparmana /execute reaches ${((p.rps / b.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
   );
 } finally {
-  for (const child of children) child.kill("SIGTERM");
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await harness.close();
 }
