@@ -12,6 +12,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { Logger } from "pino";
+import { httpTimeouts } from "../server/http-timeouts.ts";
 
 const ASSETS = new URL("../../dashboard/", import.meta.url);
 const SESSION_COOKIE = "parmana_session";
@@ -52,6 +53,8 @@ export interface DashboardOptions {
   /** The server's API, called in-process with the session's key. */
   readonly api: FastifyInstance;
   readonly logger: Logger;
+  /** Headers and body must arrive within this (PARMANA_REQUEST_TIMEOUT_MS). */
+  readonly requestTimeoutMs: number;
 }
 
 function cookieOf(request: FastifyRequest): string | undefined {
@@ -72,7 +75,11 @@ function setCookie(reply: FastifyReply, value: string, maxAgeSeconds: number): v
 
 export async function buildDashboard(options: DashboardOptions): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = options.logger.child({ component: "dashboard" });
-  const app = Fastify({ loggerInstance: logger, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: 64 * 1024,
+    ...httpTimeouts(options.requestTimeoutMs),
+  });
   const sessions = new Map<string, Session>();
   const assets = new Map<string, Buffer>();
   for (const { file } of Object.values(STATIC)) assets.set(file, await readFile(new URL(file, ASSETS)));

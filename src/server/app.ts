@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import rateLimit from "@fastify/rate-limit";
+import { httpTimeouts } from "./http-timeouts.ts";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { SecurityEventType } from "../events/index.ts";
@@ -272,8 +273,7 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     forceCloseConnections: "idle",
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    ...httpTimeouts(ctx.config.requestTimeoutMs),
     // Path parameters are executionIds (up to 200 characters by schema); longer ones reach the schema and get
     // its 400 instead of the router's undocumented 414.
     maxParamLength: 1_024,

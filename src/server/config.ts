@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly rateLimits: RateLimits;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
+  /** A request's headers and body must arrive within this; idle connections are closed after it. */
+  readonly requestTimeoutMs: number;
   readonly production: boolean;
   readonly export: ExportConfig;
 }
@@ -155,6 +157,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     },
     logLevel: logLevel as ServerConfig["logLevel"],
     shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    requestTimeoutMs: integer(source, "PARMANA_REQUEST_TIMEOUT_MS", 30_000, 100, 300_000),
     production,
     export: exportConfig(source),
   };

@@ -344,7 +344,7 @@ export async function startServer(
         );
   const dashboard =
     (options.serveDashboard ?? config.dashboardEnabled)
-      ? await buildDashboard({ api: app, logger })
+      ? await buildDashboard({ api: app, logger, requestTimeoutMs: config.requestTimeoutMs })
       : undefined;
   await dashboard
     ?.listen({ host: config.host, port: config.dashboardPort })
