@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly rateLimits: RateLimits;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
+  /** How often the bundles on disk are verified again (they are also re-verified when they change). */
+  readonly bundleRecheckMs: number;
   /** A request's headers and body must arrive within this; idle connections are closed after it. */
   readonly requestTimeoutMs: number;
   readonly production: boolean;
@@ -157,6 +159,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     },
     logLevel: logLevel as ServerConfig["logLevel"],
     shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    bundleRecheckMs: integer(source, "PARMANA_BUNDLE_RECHECK_SECONDS", 30, 1, 86_400) * 1_000,
     requestTimeoutMs: integer(source, "PARMANA_REQUEST_TIMEOUT_MS", 30_000, 100, 300_000),
     production,
     export: exportConfig(source),

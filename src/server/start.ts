@@ -14,7 +14,7 @@ import { AuditStore, connectPostgres, migrate, openPglite, type SqlClient } from
 import { SecurityEventBus, SecurityEventType, type SecurityEventSink } from "../events/index.ts";
 import { ApiKeyRing, loadApiKeyFile, type KeyFileWatch } from "./api-keys.ts";
 import { buildApp, type App } from "./app.ts";
-import { BundleRegistry } from "./bundle-registry.ts";
+import { BundleRegistry, watchBundles, type BundleFailure, type BundleWatch } from "./bundle-registry.ts";
 import { ConfigError, missingForProduction, type ServerConfig } from "./config.ts";
 import type { ServerContext } from "./context.ts";
 import { createServerMetrics, type ServerMetrics } from "./metrics.ts";
@@ -64,6 +64,7 @@ export interface RunningServer {
 }
 
 interface Resources {
+  bundleWatch?: BundleWatch;
   redis?: Redis;
   sql?: SqlClient;
   keyWatch?: KeyFileWatch;
@@ -163,6 +164,20 @@ interface Composition {
   readonly logger: Logger;
 }
 
+function raiseBundleFailures(
+  events: SecurityEventBus,
+  failures: readonly BundleFailure[],
+  stage: "load" | "reload",
+): void {
+  for (const failure of failures)
+    events.raise({
+      type: SecurityEventType.invalidPolicy,
+      message: `bundle ${failure.policyId} ${failure.policyVersion} failed verification at ${stage}: ${failure.message}`,
+      policy: { policyId: failure.policyId, policyVersion: failure.policyVersion },
+      details: { reason: failure.reason, stage, message: failure.message.slice(0, 500) },
+    });
+}
+
 async function compose(
   config: ServerConfig,
   logger: Logger,
@@ -172,7 +187,8 @@ async function compose(
   const metrics = createServerMetrics();
   const signer = dev ? parseSigningKey(generateSigningKeyPair().privateKeyPem) : await loadSigner(config);
   const trust: TrustSet = await loadTrustDirectory(config.trustedKeysDir ?? `${EXAMPLES_DIR}keys`);
-  const bundles = new BundleRegistry(config.policiesRoot ?? `${EXAMPLES_DIR}policies`, trust);
+  const policiesRoot = config.policiesRoot ?? `${EXAMPLES_DIR}policies`;
+  const bundles = new BundleRegistry(policiesRoot, trust);
   const report = await bundles.load();
   if (!dev && report.active === 0) {
     throw new ConfigError(
@@ -188,14 +204,17 @@ async function compose(
   }
   const audit = await openAudit(config, resources, dev !== undefined);
   const events = eventBus(metrics, audit, logger);
-  for (const failure of report.failures) {
-    events.raise({
-      type: SecurityEventType.invalidPolicy,
-      message: `bundle ${failure.policyId} ${failure.policyVersion} failed verification at load: ${failure.message}`,
-      policy: { policyId: failure.policyId, policyVersion: failure.policyVersion },
-      details: { reason: failure.reason, stage: "load" },
-    });
-  }
+  raiseBundleFailures(events, report.failures, "load");
+  resources.bundleWatch = watchBundles(bundles, policiesRoot, config.bundleRecheckMs, (outcome) => {
+    if (outcome instanceof Error) {
+      logger.error({ err: outcome }, "bundles could not be re-verified; the previous set stays");
+      return;
+    }
+    for (const f of outcome.newFailures)
+      logger.error({ bundle: `${f.policyId} ${f.policyVersion}`, reason: f.reason }, "bundle refused");
+    if (outcome.changed) logger.info({ active: outcome.active }, "verified bundle set changed");
+    raiseBundleFailures(events, outcome.newFailures, "reload");
+  });
   let keys: ApiKeyRing;
   if (dev) {
     keys = ApiKeyRing.fromPlainKeys([{ id: "dev", key: dev.apiKey, scopes: ["admin"] }]);
@@ -363,6 +382,7 @@ export async function startServer(
         else resolve();
       });
       resources.keyWatch?.stop();
+      resources.bundleWatch?.stop();
       await context.events.close();
       await resources.relay?.stop();
       await context.accessLog?.close();
