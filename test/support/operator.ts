@@ -18,26 +18,36 @@ import {
 import type { GovernanceServer, PolicyBundle } from "../../src/operator/schema.ts";
 import { KubeConfig } from "@kubernetes/client-node";
 import { eventually, kubeConfig, tool } from "./kube.ts";
-import { kubernetesService, usingService } from "./services.ts";
+import { kubernetesService, usingService, type KubernetesService } from "./services.ts";
 
 const CRDS = fileURLToPath(new URL("../../crds/", import.meta.url));
 
 let crdsInstalled: Promise<void> | undefined;
 
-/** Applies crds/ (server-side, idempotent) once per test process and waits until both are established. */
-export function installCrds(): Promise<void> {
-  crdsInstalled ??= (async () => {
-    await usingService(kubernetesService(), () =>
-      tool("kubectl", ["apply", "--server-side", "--force-conflicts", "-f", CRDS]),
-    );
-    await tool("kubectl", [
+async function applyCrds(service: KubernetesService): Promise<void> {
+  await usingService(service, () =>
+    tool("kubectl", ["apply", "--server-side", "--force-conflicts", "-f", CRDS], service),
+  );
+  await tool(
+    "kubectl",
+    [
       "wait",
       "--for=condition=Established",
       "--timeout=60s",
       "crd/policybundles.governance.parmana.io",
       "crd/governanceservers.governance.parmana.io",
-    ]);
-  })();
+    ],
+    service,
+  );
+}
+
+/**
+ * Applies crds/ (server-side, idempotent) and waits until both are established: once per test process on the
+ * shared control plane, every time on another API server.
+ */
+export function installCrds(service?: KubernetesService): Promise<void> {
+  if (service) return applyCrds(service);
+  crdsInstalled ??= applyCrds(kubernetesService());
   return crdsInstalled;
 }
 

@@ -38,6 +38,10 @@ export interface KubernetesService {
   readonly log: string;
   /** Folder holding every control-plane component's log. */
   readonly logs: string;
+  /** The cluster's CA, serving and service-account keys (for a second API server in a test). */
+  readonly pki: string;
+  /** etcd's client URL. */
+  readonly etcd: string;
 }
 
 export type Service = PostgresService | RedisService | KafkaService | KubernetesService;

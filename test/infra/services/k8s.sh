@@ -227,7 +227,7 @@ k8s_up() {
   fi
   write_service_json k8s "{\"kubeconfig\": \"$K8S_DIR/admin.kubeconfig\", \
 \"server\": \"https://127.0.0.1:$APISERVER_PORT\", \"bin\": \"$bin\", \"log\": \"$K8S_DIR/kube-apiserver.log\", \
-\"logs\": \"$K8S_DIR\"}"
+\"logs\": \"$K8S_DIR\", \"pki\": \"$K8S_DIR/pki\", \"etcd\": \"http://127.0.0.1:$ETCD_PORT\"}"
 }
 
 k8s_down_processes() {
