@@ -38,9 +38,26 @@ export interface PostgresOptions {
   readonly statementTimeoutMs?: number;
 }
 
+/**
+ * Session options that make every commit durable before it returns, whatever the server's default: an
+ * attestation is only handed out after its audit row commits, and with `synchronous_commit=off` (a common
+ * tuning) a crash of Postgres could lose rows whose commit had already been acknowledged. Options given in the
+ * connection string are kept, and this one is appended so that it wins.
+ */
+export function durableSessionOptions(connectionString: string): string {
+  let given = "";
+  try {
+    given = new URL(connectionString).searchParams.get("options") ?? "";
+  } catch {
+    // Not a URL (a key=value string): nothing to keep.
+  }
+  return `${given} -c synchronous_commit=on`.trim();
+}
+
 export function connectPostgres(options: PostgresOptions): SqlClient {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
+    options: durableSessionOptions(options.connectionString),
     max: options.maxConnections ?? 20,
     connectionTimeoutMillis: 3_000,
     statement_timeout: options.statementTimeoutMs ?? 10_000,

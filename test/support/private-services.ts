@@ -32,7 +32,39 @@ export interface PrivateService {
   /** Where the service keeps its state (the OTLP receiver's records.jsonl is under it). */
   readonly runDir: string;
   stop(): Promise<void>;
+  /**
+   * Kills it without a clean shutdown: SIGKILL for Redis; for Postgres SIGQUIT to the postmaster, its
+   * "immediate" stop (no checkpoint; crash recovery on the next start), which is what a killed server leaves.
+   */
+  kill(): Promise<void>;
   start(): Promise<void>;
+}
+
+const PID_FILES: Partial<Record<keyof typeof PORT_VARIABLES, { file: string; signal: NodeJS.Signals }>> = {
+  redis: { file: "redis/redis.pid", signal: "SIGKILL" },
+  postgres: { file: "postgres/data/postmaster.pid", signal: "SIGQUIT" },
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function killService(runDir: string, name: keyof typeof PORT_VARIABLES): Promise<void> {
+  const how = PID_FILES[name];
+  if (!how) throw new Error(`kill() is not available for ${name}`);
+  const pid = Number((await readFile(join(runDir, how.file), "utf8")).split("\n")[0]);
+  process.kill(pid, how.signal);
+  const deadline = Date.now() + 30_000;
+  while (alive(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(`${name} (pid ${String(pid)}) did not exit after ${how.signal}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 const PORT_VARIABLES = {
@@ -67,5 +99,11 @@ export async function privateService(
     brokers?: string[];
   };
   const url = described.url ?? (described.brokers ?? []).join(",");
-  return { url, runDir, stop: () => script("down"), start: () => script("up") };
+  return {
+    url,
+    runDir,
+    stop: () => script("down"),
+    kill: () => killService(runDir, name),
+    start: () => script("up"),
+  };
 }
