@@ -23,4 +23,5 @@ export {
   type EventFilter,
   type DecisionFilter,
   type TimeRange,
+  type RollupMismatch,
 } from "./store.ts";

@@ -128,6 +128,26 @@ create table security_event_deliveries (
 );
 `,
   },
+  {
+    version: 3,
+    name: "hourly security-event rollup for /audit/security",
+    sql: `
+create table audit_security_rollup (
+  bucket timestamptz not null,
+  event_type text not null,
+  severity text not null,
+  occurrences bigint not null,
+  first_at timestamptz not null,
+  last_at timestamptz not null,
+  primary key (bucket, event_type, severity)
+);
+insert into audit_security_rollup (bucket, event_type, severity, occurrences, first_at, last_at)
+select date_trunc('hour', occurred_at, 'UTC'), event_type, severity, sum(occurrences), min(occurred_at),
+       max(occurred_at)
+from audit_security_events
+group by 1, 2, 3;
+`,
+  },
 ];
 
 /** Applies the migrations this database lacks; returns the versions applied now. */

@@ -1,12 +1,39 @@
-// parmana audit verify-chain [--database-url URL]: recompute the security-event hash chain.
+// parmana audit verify-chain [--database-url URL]: recompute the security-event hash chain and check the rollup.
 import { parseArgs } from "node:util";
-import { AuditStore, connectPostgres } from "../../audit/index.ts";
+import { AuditStore, connectPostgres, type ChainBreak, type RollupMismatch } from "../../audit/index.ts";
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
 
 export const AUDIT_USAGE = `Usage: parmana audit verify-chain [--database-url URL] [--json]
 
-Recomputes the hash chain over audit_security_events (URL defaults to AUDIT_DATABASE_URL). Exit 0 when every
-row verifies, 1 naming the first row that was edited, inserted or deleted, 2 on a usage or connection error.`;
+Recomputes the hash chain over audit_security_events (URL defaults to AUDIT_DATABASE_URL) and checks the hourly
+rollup that /audit/security reads against it. Exit 0 when every row verifies and the rollup matches, 1 naming
+the first row that was edited, inserted or deleted (or the first hour whose rollup differs), 2 on a usage or
+connection error.`;
+
+function report(
+  io: CliIo,
+  json: boolean,
+  result: { checked: number; broken?: ChainBreak },
+  rollup: RollupMismatch | undefined,
+): void {
+  const { checked, broken } = result;
+  if (json)
+    printJson(io, {
+      intact: !broken && !rollup,
+      checked,
+      broken: broken ?? null,
+      rollupMismatch: rollup ?? null,
+    });
+  else if (broken)
+    io.err(
+      `BROKEN at row id ${broken.id} (event ${broken.eventId}): its ${broken.reason === "row_hash" ? "content was changed" : "predecessor was changed, inserted or deleted"}; ${String(checked)} rows before it verify`,
+    );
+  else if (rollup)
+    io.err(
+      `ROLLUP differs: the hour ${rollup.bucket} of ${rollup.eventType}/${rollup.severity} counts ${rollup.rollup} in audit_security_rollup but ${rollup.events} in the chained events (${String(checked)} rows verify); /audit/security reads the rollup, so it was edited`,
+    );
+  else io.out(`intact: ${String(checked)} rows verify, and the /audit/security rollup matches them`);
+}
 
 export async function auditCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -33,14 +60,9 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
         `cannot read the audit database: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,
       );
     }
-    if (values.json)
-      printJson(io, { intact: !result.broken, checked: result.checked, broken: result.broken ?? null });
-    else if (result.broken)
-      io.err(
-        `BROKEN at row id ${result.broken.id} (event ${result.broken.eventId}): its ${result.broken.reason === "row_hash" ? "content was changed" : "predecessor was changed, inserted or deleted"}; ${String(result.checked)} rows before it verify`,
-      );
-    else io.out(`intact: ${String(result.checked)} rows verify`);
-    return result.broken ? ExitCode.failed : ExitCode.ok;
+    const rollup = result.broken ? undefined : await store.verifyRollup();
+    report(io, values.json, result, rollup);
+    return !result.broken && !rollup ? ExitCode.ok : ExitCode.failed;
   } finally {
     await sql.close();
   }
