@@ -182,8 +182,11 @@ interface Minute {
   readonly p99: number;
   readonly max: number;
   readonly errors: number;
+  /** Highest resident set seen in the minute (sampled every 5 s). */
   readonly rssMiB: number;
+  /** Lowest heap in use seen in the minute: the closest sample to what survives a collection. */
   readonly heapMiB: number;
+  readonly droppedTotal: number;
 }
 
 async function metricsText(url: string): Promise<string> {
@@ -204,6 +207,14 @@ function prometheusCounts(text: string): Record<string, number> {
     if (match?.[1] && match[2]) counts[match[1]] = (counts[match[1]] ?? 0) + Number(match[2]);
   }
   return counts;
+}
+
+/** The sum of every series of a counter, whatever its labels. */
+function labelledSum(text: string, name: string): number {
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
 }
 
 function median(values: readonly number[]): number {
@@ -267,11 +278,24 @@ try {
   // The warm-up's and probe's answers stay counted: the events they caused are in the same tables.
 
   const minutes: Minute[] = [];
-  console.log("| minute | req/s | p50 ms | p99 ms | max ms | errors | RSS MiB | heap used MiB |");
+  console.log("| minute | req/s | p50 ms | p99 ms | max ms | errors | peak RSS MiB | least heap used MiB |");
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (let minute = 1; minute <= MINUTES; minute++) {
-    const r = await run(rate * SEGMENT_S, rate);
+    const samples: string[] = [];
+    const sampler = setInterval(() => {
+      metricsText(listening.metrics).then(
+        (text) => samples.push(text),
+        () => undefined,
+      );
+    }, 5_000);
+    let r: autocannon.Result;
+    try {
+      r = await run(rate * SEGMENT_S, rate);
+    } finally {
+      clearInterval(sampler);
+    }
     const text = await metricsText(listening.metrics);
+    samples.push(text);
     const row: Minute = {
       minute,
       rps: Math.round(r.requests.total / (r.duration || 1)),
@@ -279,8 +303,13 @@ try {
       p99: r.latency.p99,
       max: r.latency.max,
       errors: r.errors + r.timeouts,
-      rssMiB: Math.round(metricValue(text, "process_resident_memory_bytes") / 2 ** 20),
-      heapMiB: Math.round(metricValue(text, "nodejs_heap_size_used_bytes") / 2 ** 20),
+      rssMiB: Math.round(
+        Math.max(...samples.map((t) => metricValue(t, "process_resident_memory_bytes"))) / 2 ** 20,
+      ),
+      heapMiB: Math.round(
+        Math.min(...samples.map((t) => metricValue(t, "nodejs_heap_size_used_bytes"))) / 2 ** 20,
+      ),
+      droppedTotal: labelledSum(text, "parmana_events_dropped_total"),
     };
     minutes.push(row);
     console.log(
@@ -306,6 +335,8 @@ try {
   let prometheus: Record<string, number> = {};
   let inKafka: Record<string, number> = {};
   let duplicates = 0;
+  let accessRows = 0;
+  const totalAnswers = [...answers.values()].reduce((sum, n) => sum + n, 0);
   const same = (a: Record<string, number>): boolean => EVENT_TYPES.every((t) => (a[t] ?? 0) === caused[t]);
   const deadline = Date.now() + 120_000;
   do {
@@ -321,7 +352,13 @@ try {
     duplicates = reader.records.length - byId.size;
     inKafka = {};
     for (const e of byId.values()) inKafka[e.event_type] = (inKafka[e.event_type] ?? 0) + e.occurrences;
-  } while (!(same(audit) && same(prometheus) && same(inKafka)) && Date.now() < deadline);
+    accessRows = Number(
+      (await sql.query<{ n: string }>("select count(*)::text as n from audit_api_access")).rows[0]?.n,
+    );
+  } while (
+    !(same(audit) && same(prometheus) && same(inKafka) && accessRows === totalAnswers) &&
+    Date.now() < deadline
+  );
   const decisions = Number(
     (await sql.query<{ n: string }>("select count(*)::text as n from audit_decisions")).rows[0]?.n,
   );
@@ -341,6 +378,9 @@ try {
   const late = minutes.slice(-third);
   const rssEarly = Math.max(...early.map((m) => m.rssMiB));
   const rssLate = Math.max(...late.map((m) => m.rssMiB));
+  const heapEarly = median(early.map((m) => m.heapMiB));
+  const heapLate = median(late.map((m) => m.heapMiB));
+  const dropped = minutes.at(-1)?.droppedTotal ?? 0;
   const p99Early = median(early.map((m) => m.p99));
   const p99Late = median(late.map((m) => m.p99));
   const totalErrors = minutes.reduce((sum, m) => sum + m.errors, 0);
@@ -354,9 +394,21 @@ try {
     decisions === answered("execute"),
     `audit_decisions rows ${String(decisions)} = executes answered 200 ${String(answered("execute"))}`,
   );
+  check(
+    accessRows === totalAnswers,
+    `audit_api_access rows ${String(accessRows)} = requests answered ${String(totalAnswers)}`,
+  );
   check(same(audit), "security events: audit table = caused");
   check(same(prometheus), "security events: Prometheus counters = caused");
   check(same(inKafka), `security events: Kafka = caused (duplicate deliveries: ${String(duplicates)})`);
+  check(
+    dropped === 0,
+    `nothing dropped from a bounded buffer (parmana_events_dropped_total ${String(dropped)})`,
+  );
+  check(
+    heapLate <= heapEarly * 1.2 + 8,
+    `memory flat: least heap used, median of last third ${String(heapLate)} MiB ≤ 1.2 × first third ${String(heapEarly)} MiB + 8`,
+  );
   check(
     rssLate <= rssEarly * 1.25 + 16,
     `memory flat: peak RSS last third ${String(rssLate)} MiB ≤ 1.25 × first third ${String(rssEarly)} MiB + 16`,
@@ -369,7 +421,7 @@ try {
   if (report)
     await writeFile(
       report,
-      `${JSON.stringify({ capacity, rate, minutes, caused, audit, prometheus, kafka: inKafka, decisions, answers: Object.fromEntries(answers), failed }, null, 2)}\n`,
+      `${JSON.stringify({ capacity, rate, minutes, caused, audit, prometheus, kafka: inKafka, decisions, accessRows, answers: Object.fromEntries(answers), failed }, null, 2)}\n`,
     );
 } catch (error) {
   console.error(error);
