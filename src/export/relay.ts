@@ -75,7 +75,22 @@ export class OutboxRelay {
       );
       const first = rows[0];
       if (first === undefined) return { settled: 0, floor: after };
-      const events = rows.map((r) =>
+      // The read's snapshot predates its locks: a row another worker delivered and committed in between is
+      // locked here once released, yet looks undelivered. A new statement sees that commit, and no delivery
+      // of these rows can be committed now that this transaction holds their locks.
+      const done = new Set(
+        (
+          await tx.query<{ id: string }>(
+            `select outbox_id::text as id from security_event_deliveries
+             where sink = $1 and outbox_id = any($2::bigint[])`,
+            [sink.name, rows.map((r) => r.id)],
+          )
+        ).map((r) => r.id),
+      );
+      const fresh = done.size === 0 ? rows : rows.filter((r) => !done.has(r.id));
+      const floor = BigInt(first.id) - 1n;
+      if (fresh.length === 0) return { settled: rows.length, floor };
+      const events = fresh.map((r) =>
         typeof r.envelope === "string" ? (JSON.parse(r.envelope) as SecurityEvent) : r.envelope,
       );
       const wanted = events.filter((e) => atLeast(e, sink.minSeverity));
@@ -84,10 +99,10 @@ export class OutboxRelay {
         `insert into security_event_deliveries (outbox_id, sink, sent)
          select id, $2, sent from unnest($1::bigint[], $3::boolean[]) as t(id, sent)
          on conflict do nothing`,
-        [rows.map((r) => r.id), sink.name, events.map((e) => atLeast(e, sink.minSeverity))],
+        [fresh.map((r) => r.id), sink.name, events.map((e) => atLeast(e, sink.minSeverity))],
       );
       this.#options.observer.delivered?.(sink.name, wanted.length);
-      return { settled: rows.length, floor: BigInt(first.id) - 1n };
+      return { settled: rows.length, floor };
     });
   }
 
