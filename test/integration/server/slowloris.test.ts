@@ -8,7 +8,7 @@ import { startTestServer } from "../../support/server.ts";
 
 const DEADLINE_MS = 1_000;
 /** The deadline, Node's check interval (a quarter of it) and scheduling slack on a busy 2-core machine. */
-const CLOSED_WITHIN_MS = DEADLINE_MS + 250 + 1_750;
+const CLOSED_WITHIN_MS = DEADLINE_MS + 250 + 2_750;
 
 interface Slow {
   readonly socket: Socket;
@@ -109,7 +109,7 @@ test("abuse: a hundred slow connections do not stop the server answering others,
   const started = Date.now();
   const response = await fetch(`${s.url}/health/live`);
   assert.equal(response.status, 200);
-  assert.ok(Date.now() - started < 1_000, `a normal request waited ${String(Date.now() - started)} ms`);
+  assert.ok(Date.now() - started < 2_000, `a normal request waited ${String(Date.now() - started)} ms`);
   const outcomes = await Promise.all(
     slow.map((c) => closedWithin(c, CLOSED_WITHIN_MS + 1_000, "slow client")),
   );
