@@ -71,7 +71,7 @@ try {
     { ...env, LOG_LEVEL: "info" },
     serverListening,
   );
-  const server = (JSON.parse(listening.found) as { url: string }).url;
+  const server = listening.found.url;
   const bare = (
     await harness.startChild(
       ["bench/execute/bare.ts"],

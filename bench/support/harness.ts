@@ -14,11 +14,11 @@ export interface Harness {
   /** The test helpers take a node:test context; this one runs its cleanups when the harness closes. */
   readonly context: TestContext;
   /** Starts `node <args>` and resolves with what `ready` finds in a stdout line. */
-  startChild(
+  startChild<T>(
     args: string[],
     env: Record<string, string>,
-    ready: (line: string) => string | undefined,
-  ): Promise<{ child: ChildProcess; found: string }>;
+    ready: (line: string) => T | undefined,
+  ): Promise<{ child: ChildProcess; found: T }>;
   /** A fresh database on the test Postgres, dropped at close. */
   database(prefix: string): Promise<string>;
   close(): Promise<void>;
@@ -34,20 +34,24 @@ export function createHarness(): Harness {
       }),
   } as unknown as TestContext;
 
-  const startChild: Harness["startChild"] = (args, env, ready) => {
+  const startChild: Harness["startChild"] = <T>(
+    args: string[],
+    env: Record<string, string>,
+    ready: (line: string) => T | undefined,
+  ) => {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "inherit"],
     });
     children.push(child);
-    return new Promise((resolve, reject) => {
+    return new Promise<{ child: ChildProcess; found: T }>((resolve, reject) => {
       child.once("exit", (code) => {
         reject(new Error(`${args.join(" ")} exited with ${String(code)}`));
       });
       createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
         const found = ready(line);
-        if (found) resolve({ child, found });
+        if (found !== undefined) resolve({ child, found });
       });
     });
   };
@@ -73,11 +77,13 @@ export function createHarness(): Harness {
   return { context, startChild, database, close };
 }
 
-/** The URL a `parmana server` child logs when it listens (LOG_LEVEL info, JSON lines). */
-export function serverListening(line: string): string | undefined {
+/** The API and metrics URLs a `parmana server` child logs when it listens (LOG_LEVEL info, JSON lines). */
+export function serverListening(line: string): { url: string; metrics: string } | undefined {
   try {
     const entry = JSON.parse(line) as { msg?: string; url?: string; metrics?: string };
-    return entry.msg === "parmana server listening" ? JSON.stringify(entry) : undefined;
+    return entry.msg === "parmana server listening"
+      ? { url: entry.url ?? "", metrics: entry.metrics ?? "" }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -247,9 +247,7 @@ try {
     PARMANA_EXPORT_KAFKA_TOPIC: topic,
     PARMANA_EXPORT_KAFKA_FORMAT: "raw",
   });
-  const listening = JSON.parse(
-    (await harness.startChild(["bin/parmana.js", "server"], env, serverListening)).found,
-  ) as { url: string; metrics: string };
+  const listening = (await harness.startChild(["bin/parmana.js", "server"], env, serverListening)).found;
   const requests = mix(files);
   // Events the server raised before any traffic: loading the tampered 1.1.0 bundle raises invalid_policy.
   const atStart = prometheusCounts(await metricsText(listening.metrics));

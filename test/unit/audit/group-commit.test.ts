@@ -40,13 +40,3 @@ test("audit.group-commit: when a batch fails, its rows are retried alone so one 
   const rejected = results.flatMap((r, i) => (r.status === "rejected" ? [i] : []));
   assert.deepEqual(rejected, [13]);
 });
-
-test("audit sessions force synchronous_commit=on, keeping options from the connection string", async () => {
-  const { durableSessionOptions } = await import("../../../src/audit/sql.ts");
-  assert.equal(durableSessionOptions("postgres://u@h/db"), "-c synchronous_commit=on");
-  assert.equal(
-    durableSessionOptions("postgres://u@h/db?options=-c%20search_path%3Daudit"),
-    "-c search_path=audit -c synchronous_commit=on",
-  );
-  assert.equal(durableSessionOptions("host=h dbname=db"), "-c synchronous_commit=on");
-});
