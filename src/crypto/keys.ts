@@ -49,16 +49,36 @@ function publicKeyFromObject(key: KeyObject): PublicKey {
   return { keyId: keyIdOf(key), key, pem };
 }
 
-/** Parses an SPKI PEM Ed25519 public key. */
+const PUBLIC_KEY_PEM =
+  /^-----BEGIN PUBLIC KEY-----\r?\n((?:[A-Za-z0-9+/=]+\r?\n)+)-----END PUBLIC KEY-----\r?\n?$/;
+
+/** The DER bytes inside one PEM `PUBLIC KEY` block, refusing anything around it and non-canonical base64. */
+function publicKeyDer(text: string, source: string): Buffer {
+  const match = PUBLIC_KEY_PEM.exec(text.trim() + "\n");
+  const body = match?.[1]?.replace(/\r?\n/g, "");
+  if (body === undefined) throw new KeyError(`${source} is not a PEM public key (SPKI)`);
+  const der = Buffer.from(body, "base64");
+  if (der.toString("base64") !== body)
+    throw new KeyError(`${source} is not a PEM public key (SPKI): its base64 is not canonical`);
+  return der;
+}
+
+/**
+ * Parses an SPKI PEM Ed25519 public key, accepting only the one canonical DER encoding (RFC 8410): node:crypto
+ * (OpenSSL) tolerates trailing bytes and a BIT STRING that declares unused bits — the latter silently clears
+ * the key's last bit, so a trust file could name one key and trust another.
+ */
 export function parsePublicKey(pem: string | Buffer, source = "public key"): PublicKey {
-  const text = boundedPem(pem, source);
+  const der = publicKeyDer(boundedPem(pem, source), source);
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: text, format: "pem" });
+    key = createPublicKey({ key: der, format: "der", type: "spki" });
   } catch (error) {
     throw new KeyError(`${source} is not a PEM public key (SPKI)`, { cause: error });
   }
   requireEd25519(key, source);
+  if (!key.export({ type: "spki", format: "der" }).equals(der))
+    throw new KeyError(`${source} is not the canonical DER encoding of an Ed25519 SPKI public key`);
   return publicKeyFromObject(key);
 }
 

@@ -1,7 +1,7 @@
 // Export configuration from the environment; a malformed value stops start-up naming the variable.
 import { readFileSync } from "node:fs";
 import type { Severity } from "../events/index.ts";
-import { EXPORT_FORMATS, type ExportFormat } from "./formats.ts";
+import { EXPORT_FORMATS, type ExportFormat } from "./formats/index.ts";
 
 export class ExportConfigError extends Error {
   constructor(message: string) {

@@ -1,5 +1,5 @@
 // SIEM export: renderings (OCSF, ECS, CEF, raw), the Kafka sink and the transactional-outbox relay.
-export { renderEvent, EXPORT_FORMATS, type ExportFormat, type Rendered } from "./formats.ts";
+export { renderEvent, EXPORT_FORMATS, type ExportFormat, type Rendered } from "./formats/index.ts";
 export {
   loadExportConfig,
   ExportConfigError,

@@ -3,7 +3,7 @@
 import { CompressionTypes, Kafka, logLevel, type Producer, type SASLOptions } from "kafkajs";
 import type { SecurityEvent, Severity } from "../events/index.ts";
 import type { KafkaExportConfig } from "./config.ts";
-import { renderEvent } from "./formats.ts";
+import { renderEvent } from "./formats/index.ts";
 import type { ExportSink } from "./sink.ts";
 
 function sasl(config: KafkaExportConfig): SASLOptions | undefined {

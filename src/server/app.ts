@@ -276,7 +276,7 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
     ...httpTimeouts(ctx.config.requestTimeoutMs),
     // Path parameters are executionIds (up to 200 characters by schema); longer ones reach the schema and get
     // its 400 instead of the router's undocumented 414.
-    maxParamLength: 1_024,
+    routerOptions: { maxParamLength: 1_024 },
     keepAliveTimeout: 5_000,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -26,6 +26,8 @@ export interface KafkaService {
   readonly name: "Kafka";
   readonly brokers: readonly string[];
   readonly log: string;
+  /** The broker's Java classpath (with Kafka's own tools), for a consumer that is not kafkajs. */
+  readonly classpath: string;
 }
 
 export interface KubernetesService {

@@ -61,7 +61,7 @@ kafka_up() {
     wait_until 120 "kafka accepting connections on 127.0.0.1:$KAFKA_PORT" kafka_ready ||
       die "kafka did not start in 120 s; see $KAFKA_DIR/server.log and $KAFKA_DIR/stdout.log"
   fi
-  write_service_json kafka "{\"brokers\": [\"127.0.0.1:$KAFKA_PORT\"], \"log\": \"$KAFKA_DIR/server.log\"}"
+  write_service_json kafka "{\"brokers\": [\"127.0.0.1:$KAFKA_PORT\"], \"log\": \"$KAFKA_DIR/server.log\", \"classpath\": \"$(kafka_libs_dir)/*\"}"
 }
 
 kafka_down() {

@@ -27,7 +27,7 @@ function sink(kafka: KafkaService, topic: string): KafkaSink {
 
 test("export outage: 10,000 events raised while the broker is down all arrive when it returns; lag rises and falls", async (t) => {
   const broker = await privateService(t, "kafka");
-  const kafka: KafkaService = { name: "Kafka", brokers: broker.url.split(","), log: "" };
+  const kafka: KafkaService = { ...kafkaService(), brokers: broker.url.split(","), log: "" };
   const topic = `outage-${randomUUID()}`;
   await createTopic(kafka, topic);
   const db = await outboxDatabase(t);

@@ -9,7 +9,7 @@ import { executeBody, get, post } from "../../support/server.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-test("dev: npx parmana dev prints URL and API key, then answers the README's curl examples", async (t) => {
+test("dev: npx parmana dev prints URL and API key with no warning, then answers the README's curl examples", async (t) => {
   const child = spawn("npx", ["parmana", "dev", "--port", "0"], {
     cwd: root,
     env: { ...process.env, METRICS_PORT: "0", DASHBOARD_PORT: "0", PARMANA_API_KEY: "" },
@@ -52,4 +52,6 @@ test("dev: npx parmana dev prints URL and API key, then answers the README's cur
   const security = await get(`${url}/audit/security?limit=50`, key);
   assert.equal(security.status, 200);
   assert.ok(Array.isArray(security.body));
+  // A first start says nothing alarming: no deprecation or other process warning (FSTDEP022 once did).
+  assert.doesNotMatch(stderr, /Warning|FSTDEP|DEP\d{4}/, stderr);
 });

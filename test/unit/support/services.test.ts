@@ -53,7 +53,12 @@ test("services: an unreachable Redis fails by name instead of queueing commands 
 
 test("services: an unreachable Kafka fails by name", async () => {
   const port = await closedPort();
-  const kafka = { name: "Kafka", brokers: [`127.0.0.1:${String(port)}`], log: "/tmp/kafka.log" } as const;
+  const kafka = {
+    name: "Kafka",
+    brokers: [`127.0.0.1:${String(port)}`],
+    log: "/tmp/kafka.log",
+    classpath: "",
+  } as const;
   const admin = kafkaClient("unreachable", kafka).admin();
   await assert.rejects(
     usingService(kafka, () => admin.connect()),
