@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { canonicalize } from "../crypto/index.ts";
 import { packageVersion } from "../version.ts";
 import type { KubeObject } from "./kube.ts";
+import { containerResources, podLabels, podScheduling } from "./pod-scheduling.ts";
 import { API_VERSION, type ActiveBundle, type GovernanceServer } from "./schema.ts";
 
 export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
@@ -152,7 +153,13 @@ export function renderService(gs: GovernanceServer): KubeObject {
 export function renderPodDisruptionBudget(gs: GovernanceServer): KubeObject {
   return {
     metadata: meta(gs, gs.metadata.name, "server"),
-    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(gs) } },
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: selectorLabels(gs) },
+      // Readiness follows Redis: in a Redis outage every pod is unready, and a PDB that counted them healthy-
+      // only would block `kubectl drain` until Redis returned. Unready pods may always be evicted.
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    },
   };
 }
 
@@ -276,7 +283,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
       strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {
-          labels: labels(gs, "server"),
+          labels: podLabels(spec, labels(gs, "server")),
           annotations: {
             ...spec.podTemplate?.annotations,
             [ANNOTATION_BUNDLE_SET]: input.set.hash,
@@ -294,8 +301,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
             fsGroup: 10001,
             seccompProfile: { type: "RuntimeDefault" },
           },
-          ...(spec.podTemplate?.nodeSelector && { nodeSelector: spec.podTemplate.nodeSelector }),
-          ...(spec.podTemplate?.tolerations && { tolerations: spec.podTemplate.tolerations }),
+          ...podScheduling(spec, selectorLabels(gs)),
           containers: [
             {
               name: "server",
@@ -312,10 +318,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
               env,
               readinessProbe: probe("/health/ready", 5),
               livenessProbe: probe("/health/live", 10),
-              resources: spec.resources ?? {
-                requests: { cpu: "100m", memory: "128Mi" },
-                limits: { memory: "512Mi" },
-              },
+              resources: containerResources(spec),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,

@@ -178,13 +178,38 @@ export const GovernanceServerSpec = Type.Object({
     }),
   ),
   dashboard: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean({ default: true })) })),
-  resources: Type.Optional(FreeForm("container resources (requests and limits)")),
+  resources: Type.Optional(
+    FreeForm("container resources (requests and limits); podTemplate.resources is the newer place and wins"),
+  ),
   podTemplate: Type.Optional(
     Type.Object({
+      labels: Type.Optional(
+        Type.Record(Type.String(), Type.String(), {
+          maxProperties: 64,
+          description: "pod labels (the operator's own app.kubernetes.io labels win)",
+        }),
+      ),
       annotations: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 64 })),
       nodeSelector: Type.Optional(Type.Record(Type.String(), Type.String(), { maxProperties: 32 })),
       tolerations: Type.Optional(
         Type.Array(FreeForm("a toleration"), { maxItems: 32, "x-kubernetes-list-type": "atomic" }),
+      ),
+      affinity: Type.Optional(FreeForm("pod affinity, as in a PodSpec")),
+      topologySpreadConstraints: Type.Optional(
+        Type.Array(FreeForm("a topology spread constraint, as in a PodSpec"), {
+          maxItems: 16,
+          "x-kubernetes-list-type": "atomic",
+          description:
+            "replaces the default spread (across nodes, required; across zones, preferred) for replicas > 1; [] turns it off",
+        }),
+      ),
+      priorityClassName: Type.Optional(
+        Type.String({ minLength: 1, maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" }),
+      ),
+      resources: Type.Optional(
+        FreeForm(
+          "the server container's resources (default requests cpu 100m, memory 128Mi; limits memory 512Mi)",
+        ),
       ),
     }),
   ),

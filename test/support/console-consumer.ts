@@ -36,13 +36,13 @@ export async function consumeWithKafkaTools(
     String(count),
     "--timeout-ms",
     String(timeoutMs),
-    "--formatter-property",
+    "--property",
     "print.key=true",
-    "--formatter-property",
+    "--property",
     "print.headers=true",
-    "--formatter-property",
+    "--property",
     `key.separator=${FIELD}`,
-    "--formatter-property",
+    "--property",
     `headers.separator=${HEADER}`,
   ];
   let stdout: string;

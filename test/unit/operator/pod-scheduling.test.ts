@@ -1,0 +1,108 @@
+// A GovernanceServer's pods spread across nodes and zones by default, take the scheduling fields a user sets,
+// and its PodDisruptionBudget never blocks a drain while Redis makes every pod unready.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { renderDeployment, renderPodDisruptionBudget } from "../../../src/operator/render.ts";
+import type { GovernanceServer, GovernanceServerSpec } from "../../../src/operator/schema.ts";
+
+const sample = parse(
+  readFileSync(new URL("../../../deploy/samples/governanceserver.yaml", import.meta.url), "utf8"),
+) as GovernanceServer;
+const input = {
+  set: { hash: "abc", active: [], data: {}, items: [] },
+  secretsHash: "def",
+  defaultImage: "parmana/parmana:test",
+};
+
+type PodSpec = Record<string, unknown> & {
+  topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; labelSelector: unknown }[];
+  containers: { resources: unknown }[];
+};
+function podOf(spec: Partial<GovernanceServerSpec>): { spec: PodSpec; labels: Record<string, string> } {
+  const gs = { ...sample, metadata: { ...sample.metadata, uid: "u-1" }, spec: { ...sample.spec, ...spec } };
+  const deployment = renderDeployment(gs as GovernanceServer, input) as {
+    spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
+  };
+  return { spec: deployment.spec.template.spec, labels: deployment.spec.template.metadata.labels };
+}
+
+test("pod-scheduling: replicas > 1 spread across nodes (required) and zones (preferred) by default", () => {
+  const { spec } = podOf({ replicas: 3 });
+  const spread = spec.topologySpreadConstraints ?? [];
+  assert.deepEqual(
+    spread.map((c) => [c.topologyKey, c.whenUnsatisfiable]),
+    [
+      ["kubernetes.io/hostname", "DoNotSchedule"],
+      ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+    ],
+  );
+  for (const c of spread) {
+    assert.deepEqual(c.labelSelector, {
+      matchLabels: {
+        "app.kubernetes.io/name": "parmana-governance-server",
+        "app.kubernetes.io/instance": "risk-gov",
+      },
+    });
+    assert.equal(
+      (c as Record<string, unknown>)["nodeTaintsPolicy"],
+      "Honor",
+      "cordoned nodes are not domains",
+    );
+  }
+  assert.equal(
+    podOf({ replicas: 1 }).spec.topologySpreadConstraints,
+    undefined,
+    "one replica has nothing to spread",
+  );
+});
+
+test("pod-scheduling: the user's affinity, spread, priority, labels and resources are used; [] turns the spread off", () => {
+  const mine = [{ maxSkew: 2, topologyKey: "rack", whenUnsatisfiable: "DoNotSchedule", labelSelector: {} }];
+  const affinity = {
+    nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } },
+  };
+  const resources = { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "2", memory: "2Gi" } };
+  const { spec, labels } = podOf({
+    podTemplate: {
+      topologySpreadConstraints: mine,
+      affinity,
+      priorityClassName: "payments-critical",
+      resources,
+      labels: { team: "risk", "app.kubernetes.io/instance": "spoofed" },
+    },
+  });
+  assert.deepEqual(spec.topologySpreadConstraints, mine);
+  assert.deepEqual(spec["affinity"], affinity);
+  assert.equal(spec["priorityClassName"], "payments-critical");
+  assert.deepEqual(spec.containers[0]?.resources, resources);
+  assert.equal(labels["team"], "risk");
+  assert.equal(labels["app.kubernetes.io/instance"], "risk-gov", "the operator's selector labels win");
+  assert.equal(
+    podOf({ podTemplate: { topologySpreadConstraints: [] } }).spec.topologySpreadConstraints,
+    undefined,
+  );
+});
+
+test("pod-scheduling: container resources default to requests and a memory limit; the older spec.resources still works", () => {
+  assert.deepEqual(podOf({}).spec.containers[0]?.resources, {
+    requests: { cpu: "100m", memory: "128Mi" },
+    limits: { memory: "512Mi" },
+  });
+  const old = { requests: { cpu: "200m" } };
+  assert.deepEqual(podOf({ resources: old }).spec.containers[0]?.resources, old);
+  const both = podOf({ resources: old, podTemplate: { resources: { requests: { cpu: "300m" } } } });
+  assert.deepEqual(both.spec.containers[0]?.resources, { requests: { cpu: "300m" } }, "podTemplate wins");
+});
+
+test("pod-scheduling: the PodDisruptionBudget lets unready pods be evicted (a Redis outage never blocks a drain)", () => {
+  const pdb = renderPodDisruptionBudget({
+    ...sample,
+    metadata: { ...sample.metadata, uid: "u-1" },
+  } as GovernanceServer) as {
+    spec: Record<string, unknown>;
+  };
+  assert.equal(pdb.spec["unhealthyPodEvictionPolicy"], "AlwaysAllow");
+  assert.equal(pdb.spec["maxUnavailable"], 1);
+});
