@@ -1,13 +1,15 @@
 // Where a GovernanceServer's pods run and what they may use: the user's podTemplate, with defaults that keep
-// a security control available — replicas spread across nodes (hard) and zones (soft), and container
-// resources when none are given.
+// a security control available — replicas spread across nodes (hard) and zones (soft), a preference for one
+// pod per node, and container resources when none are given.
 import type { GovernanceServerSpec } from "./schema.ts";
 
 type Json = Record<string, unknown>;
 
+// No CPU limit: CFS quotas throttle a latency-critical server in bursts; the request reserves its share.
+// Ephemeral storage covers the container's logs (the root filesystem is read-only; /tmp is a bounded emptyDir).
 export const DEFAULT_RESOURCES: Json = {
-  requests: { cpu: "100m", memory: "128Mi" },
-  limits: { memory: "512Mi" },
+  requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+  limits: { memory: "512Mi", "ephemeral-storage": "256Mi" },
 };
 
 /**
@@ -28,6 +30,23 @@ export function defaultTopologySpread(selector: Readonly<Record<string, string>>
   ];
 }
 
+/** A preference for one pod per node, beside the spread (what kube-linter and kube-score look for). */
+export function defaultAffinity(selector: Readonly<Record<string, string>>): Json {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: "kubernetes.io/hostname",
+            labelSelector: { matchLabels: { ...selector } },
+          },
+        },
+      ],
+    },
+  };
+}
+
 /** The pod spec fields that come from `spec.podTemplate` (and the defaults where it says nothing). */
 export function podScheduling(spec: GovernanceServerSpec, selector: Readonly<Record<string, string>>): Json {
   const template = spec.podTemplate;
@@ -36,7 +55,9 @@ export function podScheduling(spec: GovernanceServerSpec, selector: Readonly<Rec
   return {
     ...(template?.nodeSelector && { nodeSelector: template.nodeSelector }),
     ...(template?.tolerations && { tolerations: template.tolerations }),
-    ...(template?.affinity !== undefined && { affinity: template.affinity }),
+    ...(template?.affinity !== undefined
+      ? { affinity: template.affinity }
+      : replicas > 1 && { affinity: defaultAffinity(selector) }),
     ...(spread.length > 0 && { topologySpreadConstraints: spread }),
     ...(template?.priorityClassName !== undefined && { priorityClassName: template.priorityClassName }),
   };

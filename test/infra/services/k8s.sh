@@ -3,7 +3,7 @@
 # etcd 3.6, kube-apiserver, kube-controller-manager and kube-scheduler built from the Go module proxy
 # (versions pinned in test/infra/k8s/VERSIONS by test/infra/k8s/pin), and kwok faking a Node so that Pods
 # are scheduled and become Running/Ready.
-# Also puts helm and promtool where the tests find them. Everything listens on 127.0.0.1 only.
+# Also puts helm, promtool, kube-score and kube-linter where the tests find them. Everything listens on 127.0.0.1 only.
 
 K8S_SRC="$INFRA_DIR/k8s"
 K8S_DIR="$PARMANA_INFRA_RUN/k8s"
@@ -16,6 +16,10 @@ KWOK_PORT="${PARMANA_TEST_KWOK_PORT:-56080}"
 K8S_PORTS=("$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$SCHEDULER_PORT" "$KWOK_PORT")
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.19.0
+# Manifest linters: kube-score from the Go module proxy; kube-linter from its vendored source (the proxy refuses
+# it; see test/infra/k8s/kube-linter/VENDORED.md). Each binary is built once per bin dir.
+KUBE_SCORE_VERSION=v1.20.0
+KUBE_LINTER_VERSION=v0.8.3
 K8S_BUILD_TAGS="selinux,notest"
 
 k8s_versions() { mapfile -t K8S_PINNED <"$K8S_SRC/VERSIONS"; }
@@ -75,6 +79,9 @@ k8s_ensure_binaries() {
   k8s_go_build kube-scheduler "$K8S_SRC/kube" ./cmd/kube-scheduler "$stamp"
   k8s_go_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
   k8s_go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  k8s_go_install kube-score "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+  k8s_go_build kube-linter "$K8S_SRC/kube-linter" ./cmd/kube-linter \
+    "-X golang.stackrox.io/kube-linter/internal/version.version=$KUBE_LINTER_VERSION"
   ln -sf "$(command -v promtool)" "$bin/promtool"
   command -v kubectl >/dev/null || die "kubectl is missing: install kubectl 1.32+ (it ships on these machines)"
   ln -sf "$(command -v kubectl)" "$bin/kubectl"
@@ -225,6 +232,12 @@ k8s_up() {
       die "creating the kwok Node failed"
     wait_until 60 "kwok node Ready" k8s_node_ready || die "the kwok Node did not become Ready; see $K8S_DIR/kwok.log"
   fi
+  # A Node kept from an earlier run (etcd's data survives restarts) keeps the status it was created with: bring its
+  # capacity to kwok-node.yaml's, which real kubelets report too (pods request ephemeral-storage).
+  local capacity='{"cpu": "32", "memory": "256Gi", "ephemeral-storage": "100Gi", "pods": "110"}'
+  kubectl --kubeconfig "$K8S_DIR/admin.kubeconfig" patch node kwok-node-0 --subresource=status --type=merge \
+    -p "{\"status\": {\"capacity\": $capacity, \"allocatable\": $capacity}}" >/dev/null ||
+    die "setting the kwok Node's capacity failed"
   write_service_json k8s "{\"kubeconfig\": \"$K8S_DIR/admin.kubeconfig\", \
 \"server\": \"https://127.0.0.1:$APISERVER_PORT\", \"bin\": \"$bin\", \"log\": \"$K8S_DIR/kube-apiserver.log\", \
 \"logs\": \"$K8S_DIR\", \"pki\": \"$K8S_DIR/pki\", \"etcd\": \"http://127.0.0.1:$ETCD_PORT\"}"

@@ -58,6 +58,7 @@ test("chart: helm lint; helm template with default and full values; bad values a
     "CustomResourceDefinition",
     "CustomResourceDefinition",
     "Deployment",
+    "PodDisruptionBudget",
     "Role",
     "RoleBinding",
     "Service",

@@ -22,7 +22,7 @@ type PodSpec = Record<string, unknown> & {
 };
 function podOf(spec: Partial<GovernanceServerSpec>): { spec: PodSpec; labels: Record<string, string> } {
   const gs = { ...sample, metadata: { ...sample.metadata, uid: "u-1" }, spec: { ...sample.spec, ...spec } };
-  const deployment = renderDeployment(gs as GovernanceServer, input) as {
+  const deployment = renderDeployment(gs, input) as unknown as {
     spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
   };
   return { spec: deployment.spec.template.spec, labels: deployment.spec.template.metadata.labels };
@@ -87,8 +87,8 @@ test("pod-scheduling: the user's affinity, spread, priority, labels and resource
 
 test("pod-scheduling: container resources default to requests and a memory limit; the older spec.resources still works", () => {
   assert.deepEqual(podOf({}).spec.containers[0]?.resources, {
-    requests: { cpu: "100m", memory: "128Mi" },
-    limits: { memory: "512Mi" },
+    requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+    limits: { memory: "512Mi", "ephemeral-storage": "256Mi" },
   });
   const old = { requests: { cpu: "200m" } };
   assert.deepEqual(podOf({ resources: old }).spec.containers[0]?.resources, old);
@@ -100,9 +100,7 @@ test("pod-scheduling: the PodDisruptionBudget lets unready pods be evicted (a Re
   const pdb = renderPodDisruptionBudget({
     ...sample,
     metadata: { ...sample.metadata, uid: "u-1" },
-  } as GovernanceServer) as {
-    spec: Record<string, unknown>;
-  };
+  }) as unknown as { spec: Record<string, unknown> };
   assert.equal(pdb.spec["unhealthyPodEvictionPolicy"], "AlwaysAllow");
   assert.equal(pdb.spec["maxUnavailable"], 1);
 });
