@@ -2,7 +2,8 @@
 // Redis and Postgres: sign-in, refusals with a message, the Security tab's counts equal /audit/security, a
 // date range that excludes everything empties it, drill-down shows the raw events, no key in the browser's
 // storage, logout ends the session. Screenshots of each tab go to docs/screenshots/ when
-// PARMANA_SCREENSHOTS=docs (how the committed ones were made), otherwise to a temporary directory.
+// PARMANA_SCREENSHOTS=docs (how the committed ones were made), otherwise to a temporary directory. axe-core
+// checks every view at a desktop and a phone width: no moderate, serious or critical violation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
+import { accessibilityViolations } from "../../support/axe.ts";
 import { chromiumExecutable } from "../../support/services.ts";
 import { get, raiseAllFive, startTestServer, storedAllFive } from "../../support/server.ts";
 
@@ -62,6 +64,7 @@ test("dashboard: sign in, the Security tab matches /audit/security, ranges, dril
   await signIn(page, s.files.keys["executor"]);
   await page.getByText("That API key lacks the audit:read scope.").waitFor();
   await page.screenshot({ path: join(shots, "signin.png") });
+  const accessibility = await accessibilityViolations(page, "sign-in");
 
   await signIn(page, s.files.keys["auditor"]);
   await page.getByRole("tab", { name: "Security" }).waitFor();
@@ -110,6 +113,7 @@ test("dashboard: sign in, the Security tab matches /audit/security, ranges, dril
     raw.events.map((e) => e.event_id),
   );
   await page.screenshot({ path: join(shots, "security-drilldown.png"), fullPage: true });
+  accessibility.push(...(await accessibilityViolations(page, "Security with drill-down")));
 
   // A date range that excludes every event empties the table.
   await page.locator("#from").fill("2020-01-01T00:00:00");
@@ -124,8 +128,28 @@ test("dashboard: sign in, the Security tab matches /audit/security, ranges, dril
     await page.getByRole("tab", { name: tab }).click();
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shots, `${tab.toLowerCase()}.png`), fullPage: true });
+    if (tab === "Verify") {
+      // A real attestation, so that the result is as long as a person's would be.
+      const { decisions } = await s.client("auditor").audit.decisions({ limit: 1 });
+      const id = String(decisions[0]?.["execution_id"] ?? decisions[0]?.["executionId"]);
+      const detail = await s.client("auditor").audit.decision(id);
+      await page.getByLabel("Attestation (JSON)").fill(JSON.stringify(detail["attestation"], null, 2));
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.waitForTimeout(300);
+    }
+    accessibility.push(...(await accessibilityViolations(page, tab)));
   }
   assert.ok((await page.locator("#decisions-table tbody tr").count()) >= 1, "decisions listed");
+
+  // The same views at a phone's width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const tab of ["Security", "Decisions", "Verify", "Health", "Stats"]) {
+    await page.getByRole("tab", { name: tab }).click();
+    await page.waitForTimeout(300);
+    accessibility.push(...(await accessibilityViolations(page, `${tab} at 390 px`)));
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+  assert.deepEqual(accessibility, [], "no moderate, serious or critical accessibility violation (axe-core)");
 
   // Logout ends the session: the page asks to sign in and the old cookie no longer works.
   const old = (await page.context().cookies())[0]?.value ?? "";
