@@ -18,7 +18,7 @@ export interface AxeViolation {
 export async function accessibilityViolations(page: Page, where: string): Promise<string[]> {
   const loaded = await page.evaluate("typeof window.axe === 'object'");
   if (loaded !== true) await page.evaluate(`${axeSource}\n;true`);
-  const violations = (await page.evaluate(`
+  const violations = await page.evaluate<AxeViolation[]>(`
     axe.run(document, { resultTypes: ["violations"] }).then((r) =>
       r.violations.map((v) => ({
         id: v.id,
@@ -26,7 +26,7 @@ export async function accessibilityViolations(page: Page, where: string): Promis
         help: v.help,
         targets: v.nodes.map((n) => n.target.join(" ")),
       })),
-    )`)) as AxeViolation[];
+    )`);
   return violations
     .filter((v) => ["moderate", "serious", "critical"].includes(v.impact))
     .map((v) => `${where}: ${v.id} (${v.impact}): ${v.help} — ${v.targets.join(", ")}`);

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import { accessibilityViolations } from "../../support/axe.ts";
 import { chromiumExecutable } from "../../support/services.ts";
-import { get, raiseAllFive, startTestServer, storedAllFive } from "../../support/server.ts";
+import { get, raiseAllFive, startTestServer, storedAllFive, type TestServer } from "../../support/server.ts";
 
 const docs = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
 
@@ -34,6 +34,33 @@ async function tableRows(page: Page): Promise<[string, string][]> {
 async function signIn(page: Page, key: string | undefined): Promise<void> {
   await page.getByLabel("API key with the audit:read scope").fill(key ?? "");
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/** Every other tab (screenshots, a real attestation verified), then all tabs at a phone's width; axe on each. */
+async function visitTabs(page: Page, s: TestServer, shots: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const tab of ["Decisions", "Verify", "Health", "Stats"]) {
+    await page.getByRole("tab", { name: tab }).click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, `${tab.toLowerCase()}.png`), fullPage: true });
+    if (tab === "Verify") {
+      // A real attestation, so that the result is as long as a person's would be.
+      const { decisions } = await s.client("auditor").audit.decisions({ limit: 1 });
+      const detail = await s.client("auditor").audit.decision(String(decisions[0]?.["executionId"]));
+      await page.getByLabel("Attestation (JSON)").fill(JSON.stringify(detail.attestation, null, 2));
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.waitForTimeout(300);
+    }
+    found.push(...(await accessibilityViolations(page, tab)));
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const tab of ["Security", "Decisions", "Verify", "Health", "Stats"]) {
+    await page.getByRole("tab", { name: tab }).click();
+    await page.waitForTimeout(300);
+    found.push(...(await accessibilityViolations(page, `${tab} at 390 px`)));
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
+  return found;
 }
 
 test("dashboard: sign in, the Security tab matches /audit/security, ranges, drill-down, no key in storage, logout", async (t) => {
@@ -124,31 +151,8 @@ test("dashboard: sign in, the Security tab matches /audit/security, ranges, dril
   await page.getByRole("button", { name: "All time" }).click();
   await rows.nth(4).waitFor();
 
-  for (const tab of ["Decisions", "Verify", "Health", "Stats"]) {
-    await page.getByRole("tab", { name: tab }).click();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: join(shots, `${tab.toLowerCase()}.png`), fullPage: true });
-    if (tab === "Verify") {
-      // A real attestation, so that the result is as long as a person's would be.
-      const { decisions } = await s.client("auditor").audit.decisions({ limit: 1 });
-      const id = String(decisions[0]?.["execution_id"] ?? decisions[0]?.["executionId"]);
-      const detail = await s.client("auditor").audit.decision(id);
-      await page.getByLabel("Attestation (JSON)").fill(JSON.stringify(detail["attestation"], null, 2));
-      await page.getByRole("button", { name: "Verify" }).click();
-      await page.waitForTimeout(300);
-    }
-    accessibility.push(...(await accessibilityViolations(page, tab)));
-  }
+  accessibility.push(...(await visitTabs(page, s, shots)));
   assert.ok((await page.locator("#decisions-table tbody tr").count()) >= 1, "decisions listed");
-
-  // The same views at a phone's width.
-  await page.setViewportSize({ width: 390, height: 844 });
-  for (const tab of ["Security", "Decisions", "Verify", "Health", "Stats"]) {
-    await page.getByRole("tab", { name: tab }).click();
-    await page.waitForTimeout(300);
-    accessibility.push(...(await accessibilityViolations(page, `${tab} at 390 px`)));
-  }
-  await page.setViewportSize({ width: 1280, height: 860 });
   assert.deepEqual(accessibility, [], "no moderate, serious or critical accessibility violation (axe-core)");
 
   // Logout ends the session: the page asks to sign in and the old cookie no longer works.
