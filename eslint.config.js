@@ -37,6 +37,33 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // The layers: the pure cores do no I/O, and the application layer (src/decisions) knows no transport and no
+  // driver — it works over ports, so it runs the same under fastify, a CLI or a test.
+  {
+    files: [
+      "src/crypto/**/*.ts",
+      "src/policy/**/*.ts",
+      "src/bundle/**/*.ts",
+      "src/attest/**/*.ts",
+      "src/decisions/**/*.ts",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: ["fastify", "pg", "ioredis", "kafkajs", "@kubernetes/client-node"].map((name) => ({
+            name,
+            message:
+              "the cores and src/decisions take ports; adapters live in src/server, src/audit, src/replay, …",
+          })),
+          patterns: [
+            { group: ["@fastify/*"], message: "no HTTP below src/server" },
+            { group: ["**/server/**", "**/operator/**"], message: "no import of an adapter from below it" },
+          ],
+        },
+      ],
+    },
+  },
   // The dashboard's browser script: plain JavaScript, no type information, browser globals.
   {
     files: ["dashboard/**/*.js"],

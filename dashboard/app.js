@@ -24,7 +24,11 @@ async function api(path, init = {}) {
   }
   const text = await response.text();
   const body = text ? JSON.parse(text) : null;
-  if (!response.ok) throw new Error((body && body.error && body.error.message) || `HTTP ${response.status}`);
+  // Every error, the API's or the dashboard's own, is {error, code, requestId}: show its message.
+  if (!response.ok) {
+    const message = body && typeof body.error === "string" ? body.error : `HTTP ${response.status}`;
+    throw new Error(body && body.requestId ? `${message} (request ${body.requestId})` : message);
+  }
   return body;
 }
 

@@ -33,7 +33,9 @@ if [[ $tier == all || $tier == static ]]; then
 fi
 
 globs=()
-if [[ $tier == all || $tier == unit ]]; then globs+=("test/unit/**/*.test.ts"); fi
+# The in-process tier (the real app through inject, on PGlite and the memory replay store) needs no service:
+# it runs with the unit tier.
+if [[ $tier == all || $tier == unit ]]; then globs+=("test/unit/**/*.test.ts" "test/inprocess/**/*.test.ts"); fi
 if [[ $tier == all || $tier == integration ]]; then
   step "test services (test/infra/up)"
   test/infra/up

@@ -1,4 +1,5 @@
-// The audit trail: migrations, writes and queries over Postgres (pg) or the embedded PGlite.
+// The audit trail over Postgres (pg) or the embedded PGlite: migrations; the decision log; the hash-chained
+// security events, their rollup and queries; the API access log; stats. (The outbox is src/outbox.)
 export {
   connectPostgres,
   openPglite,
@@ -9,19 +10,17 @@ export {
 } from "./sql.ts";
 export { migrate, MIGRATIONS } from "./migrations.ts";
 export { GENESIS_HASH, rowHash, type ChainBreak, type ChainedEventRow } from "./chain.ts";
+export { AuditStore } from "./store.ts";
 export {
-  AuditStore,
-  decodeCursor,
-  type DecisionRecord,
-  type VerificationRecord,
-  type ApiAccessRecord,
-  type SecuritySummaryRow,
-  type StoredEvent,
-  type DecisionSummary,
-  type AuditStats,
-  type Page,
-  type EventFilter,
+  PostgresDecisionLog,
+  DuplicateExecutionIdError,
   type DecisionFilter,
-  type TimeRange,
-  type RollupMismatch,
-} from "./store.ts";
+  type DecisionSummary,
+  type VerificationRow,
+} from "./decision-log.ts";
+export { SecurityEventChain, type StoredEvent, type RollupMismatch } from "./security-event-chain.ts";
+export { SecurityEventQueries, type SecuritySummaryRow, type EventFilter } from "./security-event-queries.ts";
+export { recordApiAccess, type ApiAccessRecord } from "./api-access-store.ts";
+export { auditStats, type AuditStats } from "./stats.ts";
+export { decodeCursor, type Page, type TimeRange } from "./paging.ts";
+export { insertRows, type Column } from "./rows.ts";

@@ -12,7 +12,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import type { Logger } from "pino";
-import { httpTimeouts } from "../server/http-timeouts.ts";
+import { httpTimeouts } from "../http/index.ts";
 
 const ASSETS = new URL("../../dashboard/", import.meta.url);
 const SESSION_COOKIE = "parmana_session";
@@ -57,6 +57,15 @@ export interface DashboardOptions {
   readonly requestTimeoutMs: number;
 }
 
+/** The API's error envelope, so the page shows one kind of error whoever answered: {error, code, requestId}. */
+function envelope(
+  request: FastifyRequest,
+  code: string,
+  message: string,
+): { error: string; code: string; requestId: string } {
+  return { error: message, code, requestId: request.id };
+}
+
 function cookieOf(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie ?? "";
   for (const part of header.split(";")) {
@@ -99,9 +108,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Fastify
   };
   const fromDashboard = (request: FastifyRequest, reply: FastifyReply): boolean => {
     if (request.headers["x-parmana-dashboard"] === "1") return true;
-    void reply
-      .code(403)
-      .send({ error: { code: "FORBIDDEN", message: "missing X-Parmana-Dashboard header" } });
+    void reply.code(403).send(envelope(request, "FORBIDDEN", "missing X-Parmana-Dashboard header"));
     return false;
   };
 
@@ -113,25 +120,22 @@ export async function buildDashboard(options: DashboardOptions): Promise<Fastify
     if (!fromDashboard(request, reply)) return reply;
     const key = typeof request.body.apiKey === "string" ? request.body.apiKey.trim() : "";
     if (key === "" || key.length > 512)
-      return reply.code(400).send({ error: { code: "VALIDATION_FAILED", message: "Enter an API key." } });
+      return reply.code(400).send(envelope(request, "VALIDATION_FAILED", "Enter an API key."));
     const probe = await options.api.inject({
       method: "GET",
       url: "/audit/stats",
       headers: { authorization: `Bearer ${key}`, "x-forwarded-for": request.ip },
     });
     if (probe.statusCode === 401)
-      return reply.code(401).send({ error: { code: "UNAUTHORIZED", message: "That API key was refused." } });
+      return reply.code(401).send(envelope(request, "UNAUTHORIZED", "That API key was refused."));
     if (probe.statusCode === 403)
-      return reply
-        .code(403)
-        .send({ error: { code: "FORBIDDEN", message: "That API key lacks the audit:read scope." } });
+      return reply.code(403).send(envelope(request, "FORBIDDEN", "That API key lacks the audit:read scope."));
     if (probe.statusCode !== 200)
-      return reply.code(503).send({
-        error: {
-          code: "UNAVAILABLE",
-          message: `The server answered ${String(probe.statusCode)}; try again.`,
-        },
-      });
+      return reply
+        .code(503)
+        .send(
+          envelope(request, "UNAVAILABLE", `The server answered ${String(probe.statusCode)}; try again.`),
+        );
     if (sessions.size >= MAX_SESSIONS) {
       for (const [id, s] of sessions) if (s.expires < Date.now()) sessions.delete(id);
       if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value ?? "");
@@ -167,7 +171,7 @@ export async function buildDashboard(options: DashboardOptions): Promise<Fastify
     if (!s)
       return reply
         .code(401)
-        .send({ error: { code: "UNAUTHORIZED", message: "Your session has ended; sign in again." } });
+        .send(envelope(request, "UNAUTHORIZED", "Your session has ended; sign in again."));
     const query = request.url.includes("?") ? request.url.slice(request.url.indexOf("?")) : "";
     const answer = await options.api.inject({
       method,

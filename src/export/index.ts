@@ -10,5 +10,6 @@ export {
 } from "./config.ts";
 export { KafkaSink } from "./kafka.ts";
 export { OtlpSink, otlpAttributes, type OtlpSinkOptions } from "./otlp.ts";
-export { OutboxRelay, outboxBacklog, type RelayObserver, type RelayOptions } from "./relay.ts";
+export { OutboxRelay, type RelayObserver, type RelayOptions } from "./relay.ts";
+export { outboxBacklog } from "../outbox/index.ts";
 export { atLeast, type ExportSink } from "./sink.ts";

@@ -1,9 +1,9 @@
-// The transactional-outbox relay: reads undelivered events in id order, a batch at a time, locking the rows
-// (FOR UPDATE SKIP LOCKED, so several replicas share the work), delivers them to a sink, and records the
-// delivery in the same transaction. A failed delivery rolls back and is retried with exponential backoff,
+// The transactional-outbox relay: claims undelivered events in id order, a batch at a time (src/outbox: FOR
+// UPDATE SKIP LOCKED, so several replicas share the work), delivers them to a sink, and records the delivery
+// in the same transaction. A failed delivery rolls back and is retried with exponential backoff,
 // without limit: at-least-once, with event_id as the idempotency key, nothing lost.
 import type { SqlClient } from "../audit/index.ts";
-import type { SecurityEvent } from "../events/index.ts";
+import { claimBatch, markDelivered, pruneDelivered } from "../outbox/index.ts";
 import { atLeast, type ExportSink } from "./sink.ts";
 import { sleep } from "../util/sleep.ts";
 
@@ -65,44 +65,17 @@ export class OutboxRelay {
    */
   async #deliver(sink: ExportSink, after: bigint): Promise<{ settled: number; floor: bigint }> {
     return this.#options.db.transaction(async (tx) => {
-      const rows = await tx.query<{ id: string; envelope: SecurityEvent | string }>(
-        `select o.id::text as id, o.envelope from security_event_outbox o
-         where o.id > $3
-           and not exists (select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = $1)
-         order by o.id limit $2
-         for update of o skip locked`,
-        [sink.name, this.#options.batchSize, after.toString()],
-      );
-      const first = rows[0];
-      if (first === undefined) return { settled: 0, floor: after };
-      // The read's snapshot predates its locks: a row another worker delivered and committed in between is
-      // locked here once released, yet looks undelivered. A new statement sees that commit, and no delivery
-      // of these rows can be committed now that this transaction holds their locks.
-      const done = new Set(
-        (
-          await tx.query<{ id: string }>(
-            `select outbox_id::text as id from security_event_deliveries
-             where sink = $1 and outbox_id = any($2::bigint[])`,
-            [sink.name, rows.map((r) => r.id)],
-          )
-        ).map((r) => r.id),
-      );
-      const fresh = done.size === 0 ? rows : rows.filter((r) => !done.has(r.id));
-      const floor = BigInt(first.id) - 1n;
-      if (fresh.length === 0) return { settled: rows.length, floor };
-      const events = fresh.map((r) =>
-        typeof r.envelope === "string" ? (JSON.parse(r.envelope) as SecurityEvent) : r.envelope,
-      );
-      const wanted = events.filter((e) => atLeast(e, sink.minSeverity));
+      const claim = await claimBatch(tx, sink.name, after, this.#options.batchSize);
+      if (claim.fresh.length === 0) return { settled: claim.size, floor: claim.floor };
+      const wanted = claim.fresh.filter((r) => atLeast(r.event, sink.minSeverity)).map((r) => r.event);
       if (wanted.length > 0) await sink.send(wanted);
-      await tx.query(
-        `insert into security_event_deliveries (outbox_id, sink, sent)
-         select id, $2, sent from unnest($1::bigint[], $3::boolean[]) as t(id, sent)
-         on conflict do nothing`,
-        [fresh.map((r) => r.id), sink.name, events.map((e) => atLeast(e, sink.minSeverity))],
+      await markDelivered(
+        tx,
+        sink.name,
+        claim.fresh.map((r) => ({ id: r.id, sent: atLeast(r.event, sink.minSeverity) })),
       );
       this.#options.observer.delivered?.(sink.name, wanted.length);
-      return { settled: rows.length, floor };
+      return { settled: claim.size, floor: claim.floor };
     });
   }
 
@@ -137,21 +110,12 @@ export class OutboxRelay {
 
   /** Deletes up to `limit` outbox rows delivered to every sink and older than the retention; returns how many. */
   async pruneDelivered(limit = 10_000): Promise<number> {
-    const rows = await this.#options.db.query<{ id: string }>(
-      `with gone as (
-         select o.id from security_event_outbox o
-         where o.created_at < now() - make_interval(secs => $1::float8 / 1000)
-           and not exists (
-             select 1 from unnest($2::text[]) as s(sink)
-             where not exists (
-               select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = s.sink))
-         order by o.id limit $3
-         for update of o skip locked),
-       deliveries as (delete from security_event_deliveries where outbox_id in (select id from gone))
-       delete from security_event_outbox where id in (select id from gone) returning id::text as id`,
-      [this.#options.retainDeliveredMs, this.#options.sinks.map((s) => s.name), limit],
+    return pruneDelivered(
+      this.#options.db,
+      this.#options.sinks.map((s) => s.name),
+      this.#options.retainDeliveredMs,
+      limit,
     );
-    return rows.length;
   }
 
   async #pruneLoop(): Promise<void> {
@@ -183,18 +147,4 @@ export class OutboxRelay {
     })();
     return this.#stopped;
   }
-}
-
-/** Undelivered rows and the age of the oldest, per sink (for the lag and pending gauges). */
-export async function outboxBacklog(
-  db: SqlClient,
-  sink: string,
-): Promise<{ pending: number; lagSeconds: number }> {
-  const [row] = await db.query<{ pending: string; lag: number | string | null }>(
-    `select count(*)::text as pending, extract(epoch from now() - min(o.created_at))::float8 as lag
-     from security_event_outbox o
-     where not exists (select 1 from security_event_deliveries d where d.outbox_id = o.id and d.sink = $1)`,
-    [sink],
-  );
-  return { pending: Number(row?.pending ?? 0), lagSeconds: Number(row?.lag ?? 0) };
 }

@@ -1,7 +1,7 @@
 // The operator process: leader election, then informers for PolicyBundles, GovernanceServers, ConfigMaps,
 // Secrets and the Deployments it owns, feeding two work queues whose reconcilers converge the cluster.
 // Events on related objects map back to the keys that depend on them. Metrics and health on one port.
-import { createServer, type Server } from "node:http";
+import { serveMetrics, type MetricsServer } from "../http/index.ts";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { SecurityEventBus, type SecurityEvent } from "../events/index.ts";
@@ -48,7 +48,7 @@ export class Operator {
   readonly #options: OperatorOptions;
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
-  #httpServer: Server | undefined;
+  #metricsServer: MetricsServer | undefined;
   #leading = false;
   #bus: SecurityEventBus | undefined;
   metricsUrl: string | undefined;
@@ -125,42 +125,21 @@ export class Operator {
     await this.#running;
     await this.#bus?.close();
     await Promise.all((this.#options.exportSinks ?? []).map((s) => s.close()));
-    await new Promise<void>((resolve) => {
-      if (this.#httpServer)
-        this.#httpServer.close(() => {
-          resolve();
-        });
-      else resolve();
-    });
+    await this.#metricsServer?.close();
   }
 
   async #serveMetrics(): Promise<void> {
     const port = this.#options.metricsPort;
     if (port === undefined) return;
-    const server = createServer((req, res) => {
-      const path = (req.url ?? "/").split("?")[0];
-      if (path === "/metrics") {
-        this.metrics.registry
-          .metrics()
-          .then((text) => {
-            res.writeHead(200, { "Content-Type": this.metrics.registry.contentType }).end(text);
-          })
-          .catch(() => res.writeHead(500).end());
-        return;
-      }
-      if (path === "/healthz" || path === "/readyz") {
-        res.writeHead(200, { "Content-Type": "text/plain" }).end("ok\n");
-        return;
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) =>
-      server.listen(port, this.#options.metricsHost ?? "0.0.0.0", resolve),
+    this.#metricsServer = await serveMetrics(
+      this.metrics.registry,
+      this.#options.metricsHost ?? "0.0.0.0",
+      port,
+      {
+        probes: true,
+      },
     );
-    const address = server.address();
-    if (typeof address === "object" && address)
-      this.metricsUrl = `http://127.0.0.1:${String(address.port)}/metrics`;
-    this.#httpServer = server;
+    this.metricsUrl = this.#metricsServer.url;
   }
 
   /** Everything a leader does, until `signal` aborts. */

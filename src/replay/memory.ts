@@ -25,11 +25,6 @@ export class MemoryReplayStore implements ReplayStore {
   constructor(timings: ReplayTimings = DEFAULT_REPLAY_TIMINGS, now: () => number = Date.now) {
     this.#timings = timings;
     this.#now = now;
-    if (process.env["NODE_ENV"] === "production") {
-      process.emitWarning("the in-memory replay store protects one process only; use Redis in production", {
-        code: "PARMANA_MEMORY_REPLAY_STORE",
-      });
-    }
   }
 
   #live(executionId: string): Entry | undefined {

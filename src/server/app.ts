@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import rateLimit from "@fastify/rate-limit";
-import { httpTimeouts } from "./http-timeouts.ts";
+import { httpTimeouts } from "../http/index.ts";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { SecurityEventType } from "../events/index.ts";

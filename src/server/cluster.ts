@@ -8,7 +8,8 @@ import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry } from "prom-client";
 import type { Logger } from "pino";
 import type { ServerConfig } from "./config.ts";
-import { exitOnSignals, serveMetrics, startServer } from "./start.ts";
+import { serveMetrics } from "../http/index.ts";
+import { exitOnSignals, startServer } from "./start.ts";
 
 const WORKER_INDEX = "PARMANA_WORKER_INDEX";
 
@@ -39,12 +40,7 @@ export async function runPrimary(
 ): Promise<{ url: string; metricsUrl: string }> {
   const aggregator = new AggregatorRegistry();
   const metrics = await serveMetrics(
-    {
-      registry: {
-        metrics: () => aggregator.clusterMetrics(),
-        contentType: aggregator.contentType,
-      },
-    },
+    { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
     config.host,
     config.metricsPort,
   );
@@ -81,7 +77,7 @@ export async function runPrimary(
     logger.info({ signal }, "stopping the workers");
     for (const worker of indexOf.keys()) worker.process.kill("SIGTERM");
     const done = (): void => {
-      if (indexOf.size === 0) metrics.close(() => process.exit(0));
+      if (indexOf.size === 0) void metrics.close().then(() => process.exit(0));
     };
     cluster.on("exit", done);
     done();
@@ -93,7 +89,5 @@ export async function runPrimary(
   process.once("SIGINT", () => {
     stop("SIGINT");
   });
-  const address = metrics.address();
-  const port = typeof address === "object" && address ? address.port : config.metricsPort;
-  return { url: urls[0] ?? "", metricsUrl: `http://127.0.0.1:${String(port)}/metrics` };
+  return { url: urls[0] ?? "", metricsUrl: metrics.url };
 }

@@ -2,7 +2,7 @@
 // keys are the same variable names), validated, and passed down typed. A bad value stops the process with a
 // message naming the variable.
 import { readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { ExportConfigError, loadExportConfig, type ExportConfig } from "../export/index.ts";
 
 export interface RateLimits {
@@ -40,6 +40,8 @@ export interface ServerConfig {
   /** A request's headers and body must arrive within this; idle connections are closed after it. */
   readonly requestTimeoutMs: number;
   readonly production: boolean;
+  /** This process's name in security events (HOSTNAME, the pod name in Kubernetes; else the host's). */
+  readonly instance: string;
   readonly export: ExportConfig;
 }
 
@@ -162,6 +164,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     bundleRecheckMs: integer(source, "PARMANA_BUNDLE_RECHECK_SECONDS", 30, 1, 86_400) * 1_000,
     requestTimeoutMs: integer(source, "PARMANA_REQUEST_TIMEOUT_MS", 30_000, 100, 300_000),
     production,
+    instance: text(source, "HOSTNAME") ?? hostname(),
     export: exportConfig(source),
   };
 }

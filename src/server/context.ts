@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { SigningKey } from "../crypto/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
 import type { AuditStore } from "../audit/index.ts";
+import type { Clock, DecisionLog } from "../decisions/index.ts";
 import type { SecurityEventBus } from "../events/index.ts";
 import type { ApiKey, ApiKeyRing, Scope } from "./api-keys.ts";
 import type { BundleRegistry } from "./bundle-registry.ts";
@@ -16,6 +17,9 @@ export interface ServerContext {
   readonly bundles: BundleRegistry;
   readonly replay: ReplayStore;
   readonly audit: AuditStore | undefined;
+  /** The decisions' log (the audit store's, unless a test puts another in its place). */
+  readonly decisionLog: DecisionLog | undefined;
+  readonly clock: Clock;
   readonly events: SecurityEventBus;
   readonly keys: ApiKeyRing;
   readonly signer: SigningKey;

@@ -31,3 +31,5 @@ export { createServerMetrics, type ServerMetrics } from "./metrics.ts";
 export { runtimeIdentity, type RuntimeIdentity } from "./runtime.ts";
 export { ApiError, ErrorCode } from "./errors.ts";
 export type { ServerContext } from "./context.ts";
+export { composeServer, type Composition } from "./compose.ts";
+export { ResourceStack } from "./resource-stack.ts";

@@ -1,5 +1,19 @@
-// Who made a request and what it was, as security events record them.
+// Who made a request and what it was: read off the request once, as plain data for the decisions and for
+// every security event.
 import type { FastifyRequest } from "fastify";
+import type { Caller } from "../decisions/index.ts";
+
+export function callerOf(request: FastifyRequest): Caller {
+  const agent = request.headers["user-agent"];
+  return {
+    apiKeyId: request.apiKey?.id,
+    clientIp: request.ip,
+    userAgent: typeof agent === "string" ? agent : undefined,
+    method: request.method,
+    path: request.routeOptions.url ?? request.url,
+    requestId: request.id,
+  };
+}
 
 export function actorOf(request: FastifyRequest): {
   apiKeyId: string | undefined;

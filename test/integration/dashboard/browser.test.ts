@@ -44,6 +44,13 @@ async function visitTabs(page: Page, s: TestServer, shots: string): Promise<stri
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(shots, `${tab.toLowerCase()}.png`), fullPage: true });
     if (tab === "Verify") {
+      // An error shows the API's own message (the dashboard speaks the API's error envelope).
+      await page.getByLabel("Attestation (JSON)").fill(JSON.stringify({ hello: "world" }));
+      await page.getByRole("button", { name: "Verify" }).click();
+      await page.waitForFunction("document.getElementById('verify-result').textContent.length > 0");
+      const shown = (await page.locator("#verify-result").textContent()) ?? "";
+      assert.doesNotMatch(shown, /^HTTP \d+$/, "the API's message, not a bare status");
+      assert.match(shown, /\(request [0-9a-f-]{36}\)$/, shown);
       // A real attestation, so that the result is as long as a person's would be.
       const { decisions } = await s.client("auditor").audit.decisions({ limit: 1 });
       const detail = await s.client("auditor").audit.decision(String(decisions[0]?.["executionId"]));

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadServerConfig } from "../../../src/server/index.ts";
-import { checkingIntervalMs, httpTimeouts } from "../../../src/server/http-timeouts.ts";
+import { checkingIntervalMs, httpTimeouts } from "../../../src/http/index.ts";
 
 test("PARMANA_REQUEST_TIMEOUT_MS defaults to 30 s, is bounded, and names itself when wrong", () => {
   assert.equal(loadServerConfig({}).requestTimeoutMs, 30_000);

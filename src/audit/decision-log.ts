@@ -1,0 +1,204 @@
+// The decision trail in Postgres: decisions (group-committed), overrides and verifications, and the reads of
+// them. A second decision for an executionId is reported as DuplicateExecutionIdError — the only place that
+// knows what a unique violation looks like.
+import type { Attestation } from "../attest/index.ts";
+import type {
+  DecisionEntry,
+  DecisionLog,
+  LoggedDecision,
+  OverrideEntry,
+  VerificationEntry,
+} from "../decisions/index.ts";
+import { GroupCommit } from "./group-commit.ts";
+import { iso, page, decodeCursor, type Page, type TimeRange } from "./paging.ts";
+import { insertRows, type Column } from "./rows.ts";
+import { AuditUnavailableError, type SqlClient } from "./sql.ts";
+
+/** The executionId already has a decision in the log: each executionId decides once. */
+export class DuplicateExecutionIdError extends Error {
+  readonly executionId: string;
+
+  constructor(executionId: string, options?: ErrorOptions) {
+    super(`executionId ${executionId} already has a decision`, options);
+    this.name = "DuplicateExecutionIdError";
+    this.executionId = executionId;
+  }
+}
+
+const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof AuditUnavailableError && (error.cause as { code?: unknown } | undefined)?.code === "23505";
+
+export interface DecisionFilter extends TimeRange {
+  readonly policyId?: string | undefined;
+  readonly decision?: string | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface DecisionSummary {
+  readonly executionId: string;
+  readonly policyId: string;
+  readonly policyVersion: string;
+  readonly decision: string;
+  readonly ruleId: string;
+  readonly executionState: string;
+  readonly requiresOverride: boolean;
+  readonly issuedAt: string;
+}
+
+export interface VerificationRow {
+  readonly valid: boolean;
+  readonly checks: unknown;
+  readonly signerKeyId: string | null;
+  readonly verifiedAt: string;
+}
+
+const col = (name: string, type = "text"): Column => ({ name, type });
+const DECISION_COLUMNS: readonly Column[] = [
+  col("execution_id"),
+  col("policy_id"),
+  col("policy_version"),
+  col("bundle_hash"),
+  col("bundle_revision", "int"),
+  col("action"),
+  col("rule_id"),
+  col("requires_override", "boolean"),
+  col("reason"),
+  col("execution_state"),
+  col("execution_fingerprint"),
+  col("signals_hash"),
+  col("signer_key_id"),
+  col("api_key_id"),
+  col("request_id"),
+  col("attestation", "jsonb"),
+  col("issued_at", "timestamptz"),
+];
+
+const decisionRow = ({ attestation: a, apiKeyId, requestId }: DecisionEntry): unknown[] => [
+  a.executionId,
+  a.policyId,
+  a.policyVersion,
+  a.bundleHash,
+  a.bundleRevision,
+  a.decision.action,
+  a.decision.ruleId,
+  a.decision.requires_override,
+  a.decision.reason,
+  a.execution_state,
+  a.execution_fingerprint,
+  a.signalsHash,
+  a.signerKeyId,
+  apiKeyId,
+  requestId,
+  JSON.stringify(a),
+  a.issuedAt,
+];
+
+const SUMMARY_COLUMNS = `execution_id as "executionId", policy_id as "policyId", policy_version as "policyVersion",
+  action as decision, rule_id as "ruleId", execution_state as "executionState",
+  requires_override as "requiresOverride", ${iso("issued_at")} as "issuedAt"`;
+
+export class PostgresDecisionLog implements DecisionLog {
+  readonly #db: SqlClient;
+  readonly #decisions: GroupCommit<DecisionEntry>;
+
+  constructor(db: SqlClient) {
+    this.#db = db;
+    this.#decisions = new GroupCommit(
+      (entries) => this.#insert(entries),
+      (entry) => this.#insert([entry]),
+    );
+  }
+
+  /** One statement for the batch; a batch of one that hits an existing executionId says so by name. */
+  async #insert(entries: readonly DecisionEntry[]): Promise<void> {
+    try {
+      await insertRows(this.#db, "audit_decisions", DECISION_COLUMNS, entries.map(decisionRow));
+    } catch (error) {
+      const [only] = entries;
+      if (entries.length === 1 && only && isUniqueViolation(error))
+        throw new DuplicateExecutionIdError(only.attestation.executionId, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Durable when it resolves; concurrent calls share one INSERT and commit (group commit). */
+  recordDecision(entry: DecisionEntry): Promise<void> {
+    return this.#decisions.submit(entry);
+  }
+
+  async recordOverride(entry: OverrideEntry): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      // The guard is the decision's state: of two overrides at once, the second waits for the first's row
+      // lock and then finds nothing pending.
+      const moved = await tx.query(
+        `update audit_decisions set execution_state = $2
+         where execution_id = $1 and execution_state = 'pending_override' returning id`,
+        [entry.executionId, entry.approved ? "overridden_approved" : "overridden_rejected"],
+      );
+      if (moved.length === 0) return false;
+      await tx.query(
+        `insert into audit_overrides (execution_id, approved, approved_by, approver_role, reason, record, api_key_id, decided_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          entry.executionId,
+          entry.approved,
+          entry.approvedBy,
+          entry.approverRole,
+          entry.reason,
+          JSON.stringify(entry.record),
+          entry.apiKeyId,
+          entry.decidedAt,
+        ],
+      );
+      return true;
+    });
+  }
+
+  async recordVerification(v: VerificationEntry): Promise<void> {
+    await this.#db.query(
+      `insert into audit_verifications (execution_id, valid, checks, signer_key_id, api_key_id, request_id)
+       values ($1, $2, $3, $4, $5, $6)`,
+      [v.executionId, v.valid, JSON.stringify(v.checks), v.signerKeyId, v.apiKeyId, v.requestId],
+    );
+  }
+
+  async decision(executionId: string): Promise<(DecisionSummary & LoggedDecision) | undefined> {
+    const [row] = await this.#db.query<DecisionSummary & { attestation: Attestation | string }>(
+      `select ${SUMMARY_COLUMNS}, attestation from audit_decisions where execution_id = $1`,
+      [executionId],
+    );
+    if (!row) return undefined;
+    const attestation =
+      typeof row.attestation === "string" ? (JSON.parse(row.attestation) as Attestation) : row.attestation;
+    return { ...row, attestation };
+  }
+
+  async decisions(filter: DecisionFilter): Promise<Page<DecisionSummary>> {
+    const rows = await this.#db.query<DecisionSummary & { id: string }>(
+      `select id::text as id, ${SUMMARY_COLUMNS}
+       from audit_decisions
+       where ($1::timestamptz is null or issued_at >= $1) and ($2::timestamptz is null or issued_at <= $2)
+         and ($3::text is null or policy_id = $3) and ($4::text is null or action = $4)
+         and ($5::bigint is null or id < $5)
+       order by audit_decisions.id desc limit $6`,
+      [
+        filter.from ?? null,
+        filter.to ?? null,
+        filter.policyId ?? null,
+        filter.decision ?? null,
+        decodeCursor(filter.cursor) ?? null,
+        filter.limit + 1,
+      ],
+    );
+    return page(rows, filter.limit, ({ id: _id, ...rest }) => rest);
+  }
+
+  async verifications(executionId: string): Promise<VerificationRow[]> {
+    return this.#db.query(
+      `select valid, checks, signer_key_id as "signerKeyId", ${iso("verified_at")} as "verifiedAt"
+       from audit_verifications where execution_id = $1 order by verified_at desc, id desc limit 1000`,
+      [executionId],
+    );
+  }
+}

@@ -1,0 +1,32 @@
+// The one way rows are inserted: a column per array, unnested in order, so a batch of any size is one
+// statement with a fixed number of parameters (and ids are assigned in the batch's order).
+import type { SqlExecutor } from "./sql.ts";
+
+export interface Column {
+  readonly name: string;
+  /** The column's Postgres type, e.g. `text`, `int`, `jsonb`, `timestamptz`. */
+  readonly type: string;
+}
+
+const toParam = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value);
+
+/** `insert into table (columns) select … from unnest(…) with ordinality order by ord [suffix]`. */
+export async function insertRows<T = never>(
+  db: SqlExecutor,
+  table: string,
+  columns: readonly Column[],
+  rows: readonly (readonly unknown[])[],
+  suffix = "",
+): Promise<T[]> {
+  if (rows.length === 0) return [];
+  const arrays = columns.map((_, c) => rows.map((row) => toParam(row[c])));
+  const names = columns.map((c) => c.name);
+  const aliases = columns.map((_, c) => `c${String(c)}`);
+  const unnest = columns.map((c, i) => `$${String(i + 1)}::${c.type}[]`).join(", ");
+  return db.query<T>(
+    `insert into ${table} (${names.join(", ")})
+     select ${aliases.join(", ")} from unnest(${unnest}) with ordinality as u(${aliases.join(", ")}, ord)
+     order by ord ${suffix}`,
+    arrays,
+  );
+}

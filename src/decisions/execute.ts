@@ -1,0 +1,234 @@
+// /execute: reserve the executionId → evaluate → sign and self-check → write the decision log → confirm,
+// failing closed at every step. Each executionId decides once: the replay store says so first, and the
+// decision log's unique executionId says so again when the store has forgotten an id.
+import {
+  executionFingerprint,
+  signAttestation,
+  verifyAttestation,
+  type Attestation,
+} from "../attest/index.ts";
+import { DuplicateExecutionIdError } from "../audit/index.ts";
+import type { VerifiedBundle } from "../bundle/index.ts";
+import { SecurityEventType } from "../events/index.ts";
+import { evaluatePolicy, type Signals } from "../policy/index.ts";
+import { ReplayStoreUnavailableError, type Reservation } from "../replay/index.ts";
+import { eventFacts, type Caller } from "./caller.ts";
+import { normalisedSignals, servedBundle } from "./bundle-lookup.ts";
+import { DecisionError, replayed } from "./errors.ts";
+import type { DecisionDeps } from "./ports.ts";
+
+export interface ExecuteInput {
+  readonly executionId: string;
+  readonly policyId: string;
+  readonly policyVersion: string;
+  readonly signals: unknown;
+}
+
+export interface ExecuteResult {
+  readonly status: string;
+  readonly requires_override: boolean;
+  readonly attestation: Attestation;
+}
+
+interface Flow {
+  readonly deps: DecisionDeps;
+  readonly caller: Caller;
+  readonly executionId: string;
+  readonly fingerprint: string;
+  readonly bundle: VerifiedBundle;
+}
+
+async function timed<T>(
+  observe: ((seconds: number) => void) | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    observe?.((performance.now() - start) / 1000);
+  }
+}
+
+const replayStoreDown = (what: string): DecisionError => new DecisionError("replay_store_unavailable", what);
+
+function raiseReplay(flow: Flow, consumed: boolean, details: Record<string, unknown>): void {
+  const { deps, bundle, executionId, fingerprint } = flow;
+  deps.events.raise({
+    type: SecurityEventType.replayAttempt,
+    message: consumed
+      ? `executionId ${executionId} was already consumed`
+      : `executionId ${executionId} is already being executed`,
+    ...eventFacts(flow.caller),
+    policy: {
+      policyId: bundle.policyId,
+      policyVersion: bundle.policyVersion,
+      bundleHash: bundle.bundleHash,
+      revision: bundle.revision,
+    },
+    execution: { executionId, fingerprint },
+    details,
+  });
+}
+
+async function reserve(flow: Flow): Promise<string> {
+  const { deps, executionId, fingerprint } = flow;
+  let reservation: Reservation;
+  try {
+    reservation = await timed(
+      (s) => deps.observer.replayStoreDuration?.("reserve", s),
+      () => deps.replay.reserve(executionId, fingerprint),
+    );
+  } catch (error) {
+    if (!(error instanceof ReplayStoreUnavailableError)) throw error;
+    deps.observer.error?.("replay store unavailable; refusing to execute", error);
+    throw replayStoreDown("the replay store is unavailable; no decision was made (fail closed)");
+  }
+  if (reservation.outcome === "reserved") return reservation.token;
+  const consumed = reservation.outcome === "consumed";
+  raiseReplay(flow, consumed, {
+    state: reservation.outcome === "consumed" ? reservation.state : "RESERVED",
+    sameSignals: reservation.fingerprint === fingerprint,
+  });
+  if (consumed) throw replayed(executionId);
+  throw new DecisionError("in_flight", `executionId ${executionId} is being executed by another request`);
+}
+
+/** Releases the reservation as FAILED; the caller may retry the id after the short FAILED TTL. */
+async function release(flow: Flow, token: string): Promise<void> {
+  await flow.deps.replay.fail(flow.executionId, token).catch((error: unknown) => {
+    flow.deps.observer.warn?.("could not release a reservation; it expires on its own", error);
+  });
+}
+
+function signAndCheck(flow: Flow, signals: Signals): Attestation {
+  const { deps, bundle } = flow;
+  const evaluation = evaluatePolicy(bundle.policy, signals);
+  if (!evaluation.matched)
+    throw new DecisionError(
+      "no_matching_rule",
+      `no rule of ${bundle.policyId} ${bundle.policyVersion} matches these signals`,
+    );
+  const attestation = signAttestation(
+    {
+      executionId: flow.executionId,
+      policyId: bundle.policyId,
+      policyVersion: bundle.policyVersion,
+      schemaVersion: bundle.policy.policy.schemaVersion,
+      signals,
+      decision: {
+        action: evaluation.outcome.action,
+        requires_override: evaluation.outcome.requires_override,
+        reason: evaluation.outcome.reason,
+        ruleId: evaluation.ruleId,
+      },
+      runtimeVersion: deps.runtime.runtimeVersion,
+      runtimeHash: deps.runtime.runtimeHash,
+      bundleHash: bundle.bundleHash,
+      manifestHash: bundle.manifestHash,
+      bundleRevision: bundle.revision,
+      issuedAt: deps.clock.now(),
+    },
+    deps.signer,
+  );
+  if (verifyAttestation(attestation, [deps.signer.publicKey]).checks.signature_verified) return attestation;
+  deps.events.raise({
+    type: SecurityEventType.signatureFailure,
+    message: "the server's own attestation failed its self-check",
+    ...eventFacts(flow.caller),
+    execution: { executionId: flow.executionId, fingerprint: flow.fingerprint },
+    details: { stage: "self-check" },
+  });
+  throw new DecisionError(
+    "self_check_failed",
+    "the attestation failed its self-check; no decision was issued",
+  );
+}
+
+/**
+ * The decision log already holds this id although the replay store let it through (the store lost its data,
+ * or a reservation expired and was taken again): a replay like any other — recorded, and the id put back
+ * into the store as consumed so that further replays stop there, before anything is signed.
+ */
+async function refuseLoggedReplay(flow: Flow, token: string): Promise<never> {
+  raiseReplay(flow, true, { state: "CONFIRMED", detectedBy: "decision_log" });
+  const remembered = await flow.deps.replay
+    .complete(flow.executionId, token, "CONFIRMED")
+    .catch((error: unknown) => {
+      flow.deps.observer.warn?.("could not mark a logged executionId consumed in the replay store", error);
+      return false;
+    });
+  if (!remembered) await release(flow, token);
+  throw replayed(flow.executionId);
+}
+
+async function log(flow: Flow, attestation: Attestation, token: string): Promise<void> {
+  const { deps, caller } = flow;
+  const decisionLog = deps.decisionLog;
+  if (!decisionLog) return;
+  try {
+    await timed(
+      (s) => deps.observer.auditWriteDuration?.(s),
+      () =>
+        decisionLog.recordDecision({
+          attestation,
+          apiKeyId: caller.apiKeyId ?? null,
+          requestId: caller.requestId ?? null,
+        }),
+    );
+  } catch (error) {
+    if (error instanceof DuplicateExecutionIdError) return refuseLoggedReplay(flow, token);
+    await release(flow, token);
+    if (deps.auditRequired) {
+      deps.observer.error?.("audit write failed; refusing to issue the attestation", error);
+      throw new DecisionError(
+        "audit_unavailable",
+        "the audit store is unavailable; no decision was issued (audit is required)",
+      );
+    }
+    deps.observer.warn?.("audit write failed; continuing because audit is not required", error);
+  }
+}
+
+async function confirm(flow: Flow, token: string, pending: boolean): Promise<void> {
+  const { deps, executionId } = flow;
+  const done = await timed(
+    (s) => deps.observer.replayStoreDuration?.("confirm", s),
+    () => deps.replay.complete(executionId, token, pending ? "PENDING_OVERRIDE" : "CONFIRMED"),
+  ).catch(() => false);
+  if (!done)
+    throw replayStoreDown(
+      "the reservation could not be confirmed; the decision is audited but not released (fail closed)",
+    );
+}
+
+export async function executeDecision(
+  deps: DecisionDeps,
+  input: ExecuteInput,
+  caller: Caller,
+): Promise<ExecuteResult> {
+  const bundle = servedBundle(deps, caller, input.policyId, input.policyVersion);
+  const signals = normalisedSignals(bundle, input.signals);
+  const flow: Flow = {
+    deps,
+    caller,
+    executionId: input.executionId,
+    fingerprint: executionFingerprint(bundle.policyId, bundle.policyVersion, signals),
+    bundle,
+  };
+  const token = await reserve(flow);
+  let attestation: Attestation;
+  try {
+    attestation = signAndCheck(flow, signals);
+  } catch (error) {
+    await release(flow, token);
+    throw error;
+  }
+  await log(flow, attestation, token);
+  await confirm(flow, token, attestation.decision.requires_override);
+  return {
+    status: attestation.execution_state,
+    requires_override: attestation.decision.requires_override,
+    attestation,
+  };
+}

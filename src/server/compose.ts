@@ -1,0 +1,321 @@
+// Composes a governance server's context from its configuration: production (Redis, Postgres, files for keys
+// and bundles, refusing to start without any of them) or development (embedded PGlite, in-memory replay, a
+// generated key, the example bundle). Everything opened goes on a ResourceStack, closed in reverse order on
+// shutdown — and at once if a later step fails.
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { AuditStore, connectPostgres, migrate, openPglite, type SqlClient } from "../audit/index.ts";
+import { loadTrustDirectory } from "../bundle/index.ts";
+import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../crypto/index.ts";
+import { systemClock } from "../decisions/index.ts";
+import { SecurityEventBus, SecurityEventType, type SecurityEventSink } from "../events/index.ts";
+import { KafkaSink, OtlpSink, OutboxRelay, outboxBacklog, type ExportSink } from "../export/index.ts";
+import { MemoryReplayStore, RedisReplayStore, type ReplayStore } from "../replay/index.ts";
+import { ApiAccessLog } from "./access-log.ts";
+import { ApiKeyRing, loadApiKeyFile } from "./api-keys.ts";
+import { BundleRegistry, watchBundles, type BundleFailure } from "./bundle-registry.ts";
+import { ConfigError, type ServerConfig } from "./config.ts";
+import type { ServerContext } from "./context.ts";
+import { createServerMetrics, registerOutboxGauges, type ServerMetrics } from "./metrics.ts";
+import { ResourceStack } from "./resource-stack.ts";
+import { runtimeIdentity } from "./runtime.ts";
+
+/** Where the example bundle and its (example-only) key live, in a checkout and in the installed package. */
+export const EXAMPLES_DIR = fileURLToPath(new URL("../../deploy/examples/", import.meta.url));
+
+export interface DevSetup {
+  /** The API key to accept (scopes: all). */
+  readonly apiKey: string;
+}
+
+export interface Composition {
+  readonly context: ServerContext;
+  /** Everything opened for the context; close it to release them. */
+  readonly resources: ResourceStack;
+}
+
+function eventBus(
+  config: ServerConfig,
+  metrics: ServerMetrics,
+  audit: AuditStore | undefined,
+  logger: Logger,
+): SecurityEventBus {
+  const sink: SecurityEventSink = audit
+    ? { name: "audit", write: (events) => audit.appendSecurityEvents(events) }
+    : {
+        name: "log",
+        write: (events) => {
+          for (const e of events) logger.warn({ securityEvent: e }, `security event ${e.event_type}`);
+          return Promise.resolve();
+        },
+      };
+  return new SecurityEventBus({
+    source: { component: "server", instance: config.instance },
+    sinks: [sink],
+    observer: {
+      raised: (type, severity, n) => {
+        metrics.securityEvents.inc({ event_type: type, severity }, n);
+      },
+      dropped: (n, reason) => {
+        metrics.eventsDropped.inc({ reason }, n);
+        logger.error({ dropped: n, reason }, "security events dropped");
+      },
+      sinkFailed: (name, error) => {
+        logger.warn({ sink: name, err: error }, "security event sink failed; events stay spooled");
+      },
+    },
+  });
+}
+
+async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    // Fail fast rather than queue: the replay store must fail closed, not wait.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectTimeout: 3_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick (many requests' reservations) share one write to the socket.
+    enableAutoPipelining: true,
+  });
+  redis.on("error", () => undefined); // reconnects on its own; failures surface as command errors
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    redis.disconnect();
+    throw new ConfigError(
+      `REDIS_URL: cannot reach Redis (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  return redis;
+}
+
+async function loadSigner(config: ServerConfig): Promise<SigningKey> {
+  if (config.signingKeyPem) return parseSigningKey(config.signingKeyPem, "PARMANA_SIGNING_PRIVATE_KEY");
+  const path = config.signingKeyPath ?? "";
+  const pem = await readFile(path).catch(() => {
+    throw new ConfigError(`PARMANA_SIGNING_PRIVATE_KEY_PATH: cannot read ${path}`);
+  });
+  return parseSigningKey(pem, path);
+}
+
+async function openAuditDatabase(
+  config: ServerConfig,
+  resources: ResourceStack,
+  dev: boolean,
+): Promise<SqlClient | undefined> {
+  let sql: SqlClient;
+  if (config.auditDatabaseUrl) sql = connectPostgres({ connectionString: config.auditDatabaseUrl });
+  else if (dev) sql = await openPglite();
+  else return undefined;
+  resources.add("audit database", sql, (db) => db.close());
+  try {
+    await migrate(sql);
+  } catch (error) {
+    const reason =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error);
+    throw new ConfigError(`AUDIT_DATABASE_URL: cannot migrate the audit database (${reason})`);
+  }
+  return sql;
+}
+
+function raiseBundleFailures(
+  events: SecurityEventBus,
+  failures: readonly BundleFailure[],
+  stage: "load" | "reload",
+): void {
+  for (const failure of failures)
+    events.raise({
+      type: SecurityEventType.invalidPolicy,
+      message: `bundle ${failure.policyId} ${failure.policyVersion} failed verification at ${stage}: ${failure.message}`,
+      policy: { policyId: failure.policyId, policyVersion: failure.policyVersion },
+      details: { reason: failure.reason, stage, message: failure.message.slice(0, 500) },
+    });
+}
+
+async function loadBundles(
+  config: ServerConfig,
+  dev: boolean,
+): Promise<{ bundles: BundleRegistry; failures: readonly BundleFailure[] }> {
+  const trust = await loadTrustDirectory(config.trustedKeysDir ?? `${EXAMPLES_DIR}keys`);
+  const bundles = new BundleRegistry(config.policiesRoot ?? `${EXAMPLES_DIR}policies`, trust);
+  const report = await bundles.load();
+  if (!dev && report.active === 0) {
+    throw new ConfigError(
+      `PARMANA_POLICIES_ROOT: no bundle under ${config.policiesRoot ?? ""} verifies against PARMANA_TRUSTED_KEYS_DIR (${report.failures.map((f) => `${f.policyId} ${f.policyVersion}: ${f.reason}`).join("; ") || "no bundles found"})`,
+    );
+  }
+  return { bundles, failures: report.failures };
+}
+
+function watchBundleDirectory(
+  config: ServerConfig,
+  bundles: BundleRegistry,
+  events: SecurityEventBus,
+  logger: Logger,
+  resources: ResourceStack,
+): void {
+  const watch = watchBundles(
+    bundles,
+    config.policiesRoot ?? `${EXAMPLES_DIR}policies`,
+    config.bundleRecheckMs,
+    (outcome) => {
+      if (outcome instanceof Error) {
+        logger.error({ err: outcome }, "bundles could not be re-verified; the previous set stays");
+        return;
+      }
+      for (const f of outcome.newFailures)
+        logger.error({ bundle: `${f.policyId} ${f.policyVersion}`, reason: f.reason }, "bundle refused");
+      if (outcome.changed) logger.info({ active: outcome.active }, "verified bundle set changed");
+      raiseBundleFailures(events, outcome.newFailures, "reload");
+    },
+  );
+  resources.add("bundle watch", watch, (w) => {
+    w.stop();
+  });
+}
+
+async function apiKeys(
+  config: ServerConfig,
+  dev: DevSetup | undefined,
+  logger: Logger,
+  resources: ResourceStack,
+): Promise<ApiKeyRing> {
+  if (dev) return ApiKeyRing.fromPlainKeys([{ id: "dev", key: dev.apiKey, scopes: ["admin"] }]);
+  const loaded = await loadApiKeyFile(config.apiKeysFile ?? "", (outcome) => {
+    if (outcome.ok) logger.info({ keys: outcome.count }, "API keys reloaded");
+    else
+      logger.error(
+        { error: outcome.error },
+        "API keys file changed but is invalid; keeping the previous keys",
+      );
+  });
+  resources.add("API keys watch", loaded.watch, (w) => {
+    w.stop();
+  });
+  return loaded.ring;
+}
+
+/** Starts the outbox relay for the configured sinks; export needs the audit database (the outbox lives there). */
+function startExport(
+  config: ServerConfig,
+  db: SqlClient | undefined,
+  metrics: ServerMetrics,
+  logger: Logger,
+  resources: ResourceStack,
+): void {
+  const sinks: ExportSink[] = [];
+  if (config.export.kafka) sinks.push(new KafkaSink(config.export.kafka));
+  if (config.export.otlp) sinks.push(new OtlpSink(config.export.otlp));
+  if (sinks.length === 0) return;
+  if (!db) {
+    const key = config.export.kafka ? "PARMANA_EXPORT_KAFKA_BROKERS" : "PARMANA_EXPORT_OTLP";
+    throw new ConfigError(`${key}: export needs AUDIT_DATABASE_URL (the outbox is in the audit database)`);
+  }
+  const relay = new OutboxRelay({
+    db,
+    sinks,
+    batchSize: config.export.relayBatchSize,
+    idleMs: config.export.relayIdleMs,
+    retainDeliveredMs: config.export.outboxRetentionMs,
+    observer: {
+      delivered: (sink, n) => {
+        metrics.exportDelivered.inc({ sink }, n);
+      },
+      failed: (sink, error) => {
+        metrics.exportFailures.inc({ sink });
+        logger.warn({ sink, err: error }, "export delivery failed; will retry");
+      },
+    },
+  });
+  registerOutboxGauges(
+    metrics,
+    sinks.map((s) => s.name),
+    (sink) => outboxBacklog(db, sink),
+  );
+  resources.add("export relay", relay, (r) => r.stop());
+  relay.start();
+}
+
+async function replayStore(
+  config: ServerConfig,
+  logger: Logger,
+  resources: ResourceStack,
+): Promise<{ replay: ReplayStore; redis: Redis | undefined }> {
+  if (!config.redisUrl) {
+    if (config.production)
+      logger.warn("the in-memory replay store protects one process only; use Redis in production");
+    return {
+      replay: resources.add("replay store", new MemoryReplayStore(), (r) => r.close()),
+      redis: undefined,
+    };
+  }
+  const redis = resources.add("Redis", await connectRedis(config.redisUrl), (r) => {
+    r.disconnect();
+  });
+  return { replay: resources.add("replay store", new RedisReplayStore(redis), (r) => r.close()), redis };
+}
+
+async function composeInto(
+  config: ServerConfig,
+  logger: Logger,
+  dev: DevSetup | undefined,
+  resources: ResourceStack,
+): Promise<ServerContext> {
+  const metrics = createServerMetrics();
+  const signer = dev ? parseSigningKey(generateSigningKeyPair().privateKeyPem) : await loadSigner(config);
+  const { bundles, failures } = await loadBundles(config, dev !== undefined);
+  const { replay, redis } = await replayStore(config, logger, resources);
+  const sql = await openAuditDatabase(config, resources, dev !== undefined);
+  const audit = sql ? new AuditStore(sql) : undefined;
+  const events = resources.add("security events", eventBus(config, metrics, audit, logger), (bus) =>
+    bus.close(),
+  );
+  raiseBundleFailures(events, failures, "load");
+  watchBundleDirectory(config, bundles, events, logger, resources);
+  const keys = await apiKeys(config, dev, logger, resources);
+  startExport(config, sql, metrics, logger, resources);
+  const accessLog = audit
+    ? resources.add(
+        "API access log",
+        new ApiAccessLog(audit, (n) => {
+          metrics.eventsDropped.inc({ reason: "api access log full" }, n);
+        }),
+        (log) => log.close(),
+      )
+    : undefined;
+  return {
+    config,
+    bundles,
+    replay,
+    audit,
+    decisionLog: audit?.decisionLog,
+    clock: systemClock,
+    events,
+    keys,
+    signer,
+    runtime: await runtimeIdentity(),
+    metrics,
+    redis,
+    accessLog,
+  };
+}
+
+/** The server's context and what it opened; if any step fails, everything opened before it is closed. */
+export async function composeServer(
+  config: ServerConfig,
+  logger: Logger,
+  dev?: DevSetup,
+  resources: ResourceStack = new ResourceStack({
+    closeFailed: (name, error) => {
+      logger.warn({ resource: name, err: error }, "closing failed");
+    },
+  }),
+): Promise<Composition> {
+  const context = await resources.guard(() => composeInto(config, logger, dev, resources));
+  return { context, resources };
+}
