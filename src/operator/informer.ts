@@ -3,7 +3,7 @@
 // every cached object to the handler so that a reconcile missed for any reason happens anyway.
 import type { KubeClient, KubeObject, ResourceType } from "./kube.ts";
 import { WatchExpiredError } from "./kube.ts";
-import { sleep } from "../util/sleep.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 
 export type InformerHandler<T> = (object: T, kind: "upsert" | "delete" | "resync") => void;
 
@@ -15,6 +15,8 @@ export interface InformerOptions<T> {
   readonly onError?: (error: unknown) => void;
   /** Each list (the first and every re-list after a 410 or a failure). */
   readonly onList?: (reason: "initial" | "expired" | "error") => void;
+  /** Where the backoff waits (tests pass a manual clock). */
+  readonly clock?: Clock;
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
@@ -132,7 +134,7 @@ export class Informer<T extends KubeObject> {
           reason = error instanceof WatchExpiredError ? "expired" : "error";
           if (reason === "expired") continue;
           this.#options.onError?.(error);
-          await sleep(backoff, signal);
+          await (this.#options.clock ?? systemClock).delay(backoff, signal);
           backoff = Math.min(backoff * 2, 30_000);
         }
       }

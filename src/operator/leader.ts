@@ -4,7 +4,7 @@
 // resourceVersion it read, so two candidates can never both win. A leader that cannot renew within the renew
 // deadline steps down. On a graceful stop the leader releases the Lease so that the next one starts at once.
 import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import { sleep } from "../util/sleep.ts";
+import { systemClock, type Clock } from "../util/clock.ts";
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -15,6 +15,8 @@ export interface LeaderElectionOptions {
   readonly retryPeriodMs: number;
   /** An attempt failed for a reason other than a lost race (the API server is away, RBAC refuses). */
   readonly onError?: (error: unknown) => void;
+  /** Where the elector reads the time and waits between attempts (tests pass a manual clock). */
+  readonly clock?: Clock;
 }
 
 interface LeaseObject extends KubeObject {
@@ -34,9 +36,12 @@ export class LeaderElector {
   readonly #options: LeaderElectionOptions;
   #observed: { record: string; at: number } | undefined;
 
+  readonly #clock: Clock;
+
   constructor(client: KubeClient, options: LeaderElectionOptions) {
     this.#client = client;
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** One attempt to acquire or renew; true when this candidate holds the Lease afterwards. */
@@ -58,10 +63,10 @@ export class LeaderElector {
     }
     const held = existing.spec ?? {};
     const record = `${held.holderIdentity ?? ""}|${held.renewTime ?? ""}`;
-    if (this.#observed?.record !== record) this.#observed = { record, at: Date.now() };
+    if (this.#observed?.record !== record) this.#observed = { record, at: this.#clock.now() };
     const mine = held.holderIdentity === o.identity;
     const free = (held.holderIdentity ?? "") === "";
-    const expired = Date.now() - this.#observed.at > (held.leaseDurationSeconds ?? 15) * 1000;
+    const expired = this.#clock.now() - this.#observed.at > (held.leaseDurationSeconds ?? 15) * 1000;
     if (!mine && !free && !expired) return false;
     await this.#client.replace(ResourceTypes.lease, {
       metadata: { ...existing.metadata },
@@ -86,7 +91,7 @@ export class LeaderElector {
     const o = this.#options;
     while (!signal.aborted) {
       if (!(await this.#attempt())) {
-        await sleep(o.retryPeriodMs, signal);
+        await this.#clock.delay(o.retryPeriodMs, signal);
         continue;
       }
       onChange?.(true);
@@ -112,12 +117,12 @@ export class LeaderElector {
   async #renew(leading: AbortController): Promise<void> {
     const o = this.#options;
     const stopped = (): boolean => leading.signal.aborted;
-    let lastRenew = Date.now();
+    let lastRenew = this.#clock.now();
     while (!stopped()) {
-      await sleep(o.retryPeriodMs, leading.signal);
+      await this.#clock.delay(o.retryPeriodMs, leading.signal);
       if (stopped()) return;
-      if (await this.#attempt()) lastRenew = Date.now();
-      else if (Date.now() - lastRenew > o.renewDeadlineMs) leading.abort();
+      if (await this.#attempt()) lastRenew = this.#clock.now();
+      else if (this.#clock.now() - lastRenew > o.renewDeadlineMs) leading.abort();
     }
   }
 

@@ -2,6 +2,7 @@
 // reconciled by two workers at once (an add during its reconcile queues it again afterwards); several keys run
 // in parallel up to `concurrency`; a failed key is retried after an exponential per-key delay (5 ms → 5 min)
 // that is also held to an overall rate (token bucket, 10/s with a burst of 100); success forgets the key.
+import { systemClock, type Clock } from "../util/clock.ts";
 
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (e.g. waiting for a rollout). */
@@ -25,6 +26,8 @@ export interface WorkQueueOptions {
   readonly maxDelayMs?: number;
   readonly retriesPerSecond?: number;
   readonly retryBurst?: number;
+  /** Where the queue reads the time and waits (tests pass a manual one). */
+  readonly clock?: Clock;
 }
 
 export class WorkQueue {
@@ -34,15 +37,21 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Keys waiting for an addAfter delay. */
+  readonly #delayed = new Set<string>();
+  readonly #stop = new AbortController();
   readonly #waiters: (() => void)[] = [];
   #stopped = false;
   #tokens: number;
-  #tokensAt = Date.now();
+  #tokensAt: number;
+
+  readonly #clock: Clock;
 
   constructor(options: WorkQueueOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.#tokens = options.retryBurst ?? 100;
+    this.#tokensAt = this.#clock.now();
   }
 
   get depth(): number {
@@ -70,13 +79,12 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    if (this.#timers.has(key)) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(key);
+    if (this.#delayed.has(key)) return;
+    this.#delayed.add(key);
+    void this.#clock.delay(ms, this.#stop.signal).then(() => {
+      this.#delayed.delete(key);
       this.add(key);
-    }, ms);
-    timer.unref();
-    this.#timers.set(key, timer);
+    });
   }
 
   /** The per-key exponential delay, held to the overall token bucket. */
@@ -86,7 +94,7 @@ export class WorkQueue {
     const base = this.#options.baseDelayMs ?? 5;
     const perKey = Math.min(base * 2 ** (failures - 1), this.#options.maxDelayMs ?? 300_000);
     const rate = this.#options.retriesPerSecond ?? 10;
-    const now = Date.now();
+    const now = this.#clock.now();
     this.#tokens = Math.min(
       this.#options.retryBurst ?? 100,
       this.#tokens + ((now - this.#tokensAt) / 1000) * rate,
@@ -148,8 +156,8 @@ export class WorkQueue {
 
   stop(): void {
     this.#stopped = true;
-    for (const timer of this.#timers.values()) clearTimeout(timer);
-    this.#timers.clear();
+    this.#stop.abort();
+    this.#delayed.clear();
     // Wake every idle worker so that it sees the stop.
     for (const wake of this.#waiters.splice(0)) wake();
   }

@@ -4,7 +4,6 @@
 // integration tests.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Informer, ResourceTypes, type KubeClient, type KubeObject } from "../../../src/operator/index.ts";
 import { WatchExpiredError, type WatchEvent } from "../../../src/operator/kube.ts";
 
@@ -19,6 +18,10 @@ test("informer: a 410 Gone lists again; the cache and the handler follow the new
   ];
   const watches: string[] = [];
   let watchCount = 0;
+  let thirdWatch: () => void = () => undefined;
+  const watching = new Promise<void>((resolve) => {
+    thirdWatch = resolve;
+  });
   const client = {
     list: () =>
       Promise.resolve(
@@ -41,6 +44,7 @@ test("informer: a 410 Gone lists again; the cache and the handler follow the new
         onEvent({ type: "BOOKMARK", object: obj("", "7") });
         return;
       }
+      thirdWatch();
       await new Promise((resolve) => {
         signal.addEventListener("abort", resolve);
       });
@@ -56,7 +60,7 @@ test("informer: a 410 Gone lists again; the cache and the handler follow the new
   const stop = new AbortController();
   const running = informer.run(stop.signal);
   await informer.synced;
-  await sleep(50);
+  await watching; // the third watch has started: no sleeping for it
   stop.abort();
   await running;
   assert.deepEqual(reasons, ["initial", "expired"]);

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WorkQueue } from "../../../src/operator/index.ts";
+import { ManualClock } from "../../support/manual-clock.ts";
 
 test("queue: keys are de-duplicated, never reconciled twice at once, and re-run when added during a reconcile", async () => {
   const runs: string[] = [];
@@ -39,27 +40,28 @@ test("queue: keys are de-duplicated, never reconciled twice at once, and re-run 
   assert.deepEqual(runs.filter((k) => k !== "a").sort(), ["b", "c"]);
 });
 
-test("queue: a failing key is retried with growing delays and forgotten on success", async () => {
+test("queue: a failing key is retried with growing delays and forgotten on success (a manual clock: no sleeping)", async () => {
+  const clock = new ManualClock();
   const at: number[] = [];
   const queue = new WorkQueue({
     name: "t",
     concurrency: 1,
     baseDelayMs: 20,
+    clock,
     reconcile: (key) => {
-      at.push(Date.now());
+      at.push(clock.now());
       if (at.length < 4) return Promise.reject(new Error(`fail ${key}`));
       return Promise.resolve(undefined);
     },
   });
   const running = queue.run();
   queue.add("x");
-  await sleep(400);
+  for (let i = 0; i < 10; i++) await clock.advance(10);
+  await clock.advance(1_000);
   queue.stop();
   await running;
   assert.equal(at.length, 4, "three failures, then success, then no more");
   const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
-  assert.ok(
-    (gaps[0] ?? 0) >= 18 && (gaps[1] ?? 0) >= 38 && (gaps[2] ?? 0) >= 78,
-    `exponential: ${gaps.join(", ")}`,
-  );
+  assert.deepEqual(gaps, [20, 40, 80], "exponential, exactly");
+  assert.equal(clock.pending, 0, "nothing left waiting");
 });
