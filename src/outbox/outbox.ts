@@ -1,7 +1,7 @@
 // The security-event outbox: the one owner of its two tables. Events are enqueued inside the transaction that
 // stores them; a relay claims a batch for a sink (FOR UPDATE SKIP LOCKED, so replicas share the work), marks
 // it delivered in the same transaction, and rows every sink has had are pruned after a retention.
-import type { SqlClient, SqlExecutor } from "../audit/index.ts";
+import { insertRows, type SqlClient, type SqlExecutor } from "../audit/index.ts";
 import type { SecurityEvent } from "../events/index.ts";
 
 export interface ClaimedRow {
@@ -20,10 +20,14 @@ export interface Claim {
 
 /** Adds events to the outbox; call it inside the transaction that stores them. */
 export async function enqueueEvents(tx: SqlExecutor, events: readonly SecurityEvent[]): Promise<void> {
-  await tx.query(
-    `insert into security_event_outbox (event_id, envelope)
-     select e, v from unnest($1::uuid[], $2::jsonb[]) with ordinality as u(e, v, ord) order by ord`,
-    [events.map((e) => e.event_id), events.map((e) => JSON.stringify(e))],
+  await insertRows(
+    tx,
+    "security_event_outbox",
+    [
+      { name: "event_id", type: "uuid" },
+      { name: "envelope", type: "jsonb" },
+    ],
+    events.map((e) => [e.event_id, JSON.stringify(e)]),
   );
 }
 
@@ -71,12 +75,16 @@ export async function markDelivered(
   sink: string,
   rows: readonly { id: string; sent: boolean }[],
 ): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.query(
-    `insert into security_event_deliveries (outbox_id, sink, sent)
-     select id, $2, sent from unnest($1::bigint[], $3::boolean[]) as t(id, sent)
-     on conflict do nothing`,
-    [rows.map((r) => r.id), sink, rows.map((r) => r.sent)],
+  await insertRows(
+    tx,
+    "security_event_deliveries",
+    [
+      { name: "outbox_id", type: "bigint" },
+      { name: "sink", type: "text" },
+      { name: "sent", type: "boolean" },
+    ],
+    rows.map((r) => [r.id, sink, r.sent]),
+    "on conflict do nothing",
   );
 }
 

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { verifyAttestation, type Attestation } from "../../src/attest/index.ts";
 import { build } from "../support/app.ts";
-import { executeBody, uniqueId } from "../support/server.ts";
+import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
 
 test("inprocess.execute: a signed, audited decision; the same id again is INV-013 and a replay_attempt", async (t) => {
   const s = await build(t);
@@ -82,20 +82,9 @@ test("inprocess.evaluate-verify: a dry run consumes nothing; a forged attestatio
 test("inprocess.override: pending → approved once (signed record); then 409; completed 409; unknown 404; wrong scope 403", async (t) => {
   const s = await build(t);
   const id = uniqueId("review");
-  const pending = await s.call(
-    "POST",
-    "/execute",
-    s.keys.executor,
-    executeBody(id, { country: "IN", amount: 75_000 }),
-  );
+  const pending = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REVIEW_SIGNALS));
   assert.equal(pending.body["status"], "pending_override");
-  const request = {
-    executionId: id,
-    approved: true,
-    approvedBy: "alice",
-    approverRole: "officer",
-    reason: "ok",
-  };
+  const request = overrideBody(id);
   assert.equal((await s.call("POST", "/override", s.keys.executor, request)).status, 403);
   const resolved = await s.call("POST", "/override", s.keys.approver, request);
   assert.deepEqual([resolved.status, resolved.body["status"]], [200, "overridden_approved"]);

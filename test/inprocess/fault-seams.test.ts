@@ -7,7 +7,7 @@ import { AuditUnavailableError } from "../../src/audit/index.ts";
 import type { DecisionLog } from "../../src/decisions/index.ts";
 import { MemoryReplayStore, type ReplayStore } from "../../src/replay/index.ts";
 import { build } from "../support/app.ts";
-import { executeBody, uniqueId } from "../support/server.ts";
+import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
 
 /** A decision log whose next `failures` override writes fail as a database error would. */
 function failingOverrides(log: DecisionLog, failures: number): DecisionLog {
@@ -44,14 +44,8 @@ test("inprocess.fault: an override whose log write fails changes nothing and suc
     decisionLog: ctx.decisionLog && failingOverrides(ctx.decisionLog, 1),
   }));
   const id = uniqueId("review");
-  await s.call("POST", "/execute", s.keys.executor, executeBody(id, { country: "IN", amount: 75_000 }));
-  const request = {
-    executionId: id,
-    approved: false,
-    approvedBy: "bob",
-    approverRole: "officer",
-    reason: "no",
-  };
+  await s.call("POST", "/execute", s.keys.executor, executeBody(id, REVIEW_SIGNALS));
+  const request = overrideBody(id, false);
   const failed = await s.call("POST", "/override", s.keys.approver, request);
   assert.deepEqual([failed.status, failed.body["code"]], [503, "AUDIT_DB_UNAVAILABLE"]);
   assert.equal(await s.context.replay.state(id), "PENDING_OVERRIDE", "the replay store was not moved");

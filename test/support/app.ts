@@ -27,6 +27,8 @@ export interface InProcessApp {
   readonly keys: TestServerFiles["keys"];
   /** A JSON request through app.inject; `key` becomes the bearer token. */
   call(method: "GET" | "POST", path: string, key?: string, body?: unknown): Promise<InjectedResponse>;
+  /** A POST whose body is sent exactly as given, with this content type. */
+  raw(path: string, key: string, payload: string, contentType?: string): Promise<InjectedResponse>;
   /** The security events stored so far (after the event bus has flushed). */
   storedEvents(): Promise<Record<string, unknown>[]>;
 }
@@ -68,15 +70,21 @@ export async function build(
   const context: ServerContext = { ...base, ...overrides(base) };
   const app = await buildApp(context, { logger });
   t.after(() => app.close());
-  const call: InProcessApp["call"] = async (method, path, key, body) => {
+  const send = async (
+    method: "GET" | "POST",
+    path: string,
+    key: string | undefined,
+    payload: string | undefined,
+    contentType: string,
+  ): Promise<InjectedResponse> => {
     const response = await app.inject({
       method,
       url: path,
       headers: {
         ...(key !== undefined && { authorization: `Bearer ${key}` }),
-        ...(body !== undefined && { "content-type": "application/json" }),
+        ...(payload !== undefined && { "content-type": contentType }),
       },
-      ...(body !== undefined && { payload: JSON.stringify(body) }),
+      ...(payload !== undefined && { payload }),
     });
     const text = response.body;
     return {
@@ -85,12 +93,16 @@ export async function build(
       body: text === "" ? {} : (JSON.parse(text) as Record<string, unknown>),
     };
   };
+  const call: InProcessApp["call"] = (method, path, key, body) =>
+    send(method, path, key, body === undefined ? undefined : JSON.stringify(body), "application/json");
   return {
     app,
     context,
     files,
     keys: files.keys,
     call,
+    raw: (path, key, payload, contentType = "application/json") =>
+      send("POST", path, key, payload, contentType),
     storedEvents: async () => {
       await context.events.flush();
       const page = await context.audit?.securityEvents({ limit: 500 });

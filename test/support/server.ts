@@ -185,6 +185,14 @@ export function executeBody(
   };
 }
 
+/** Signals the example policy sends to manual review (its decision requires an override). */
+export const REVIEW_SIGNALS = { country: "IN", amount: 75_000 } as const;
+
+/** An /override body approving (or rejecting) `executionId`. */
+export function overrideBody(executionId: string, approved = true): Record<string, unknown> {
+  return { executionId, approved, approvedBy: "alice", approverRole: "officer", reason: "reviewed" };
+}
+
 export function uniqueId(prefix = "exec"): string {
   return `${prefix}-${randomBytes(8).toString("hex")}`;
 }

@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { privateService } from "../../support/private-services.ts";
-import { executeBody, post, startTestServer, uniqueId } from "../../support/server.ts";
+import {
+  executeBody,
+  overrideBody,
+  post,
+  REVIEW_SIGNALS,
+  startTestServer,
+  uniqueId,
+} from "../../support/server.ts";
 
 test("fault seam (Postgres): an override whose audit write fails is retryable until it is written", async (t) => {
   const s = await startTestServer(t);
@@ -14,11 +21,7 @@ test("fault seam (Postgres): an override whose audit write fails is retryable un
   db.on("error", () => undefined); // the database is dropped (with force) when the test ends
   t.after(() => db.end().catch(() => undefined));
   const id = uniqueId("review");
-  const pending = await post(
-    `${s.url}/execute`,
-    s.files.keys.executor,
-    executeBody(id, { country: "IN", amount: 75_000 }),
-  );
+  const pending = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REVIEW_SIGNALS));
   assert.equal(pending.body["status"], "pending_override");
   // The database refuses the override row (as a full disk, a failover or a lost connection would).
   await db.query(`create function refuse_override() returns trigger language plpgsql as $$
@@ -26,13 +29,7 @@ test("fault seam (Postgres): an override whose audit write fails is retryable un
   await db.query(
     "create trigger refuse_override before insert on audit_overrides for each row execute function refuse_override()",
   );
-  const request = {
-    executionId: id,
-    approved: true,
-    approvedBy: "alice",
-    approverRole: "officer",
-    reason: "ok",
-  };
+  const request = overrideBody(id);
   const failed = await post(`${s.url}/override`, s.files.keys.approver, request);
   assert.equal(failed.status, 503, JSON.stringify(failed.body));
   const [row] = (
