@@ -47,7 +47,7 @@ export class LeaderElector {
   /** One attempt to acquire or renew; true when this candidate holds the Lease afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
     const o = this.#options;
-    const now = new Date();
+    const now = new Date(this.#clock.now());
     const existing = await this.#client.get<LeaseObject>(ResourceTypes.lease, o.namespace, o.name);
     const spec = {
       holderIdentity: o.identity,

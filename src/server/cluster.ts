@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.ts";
 import { serveMetrics } from "../http/index.ts";
 import { exitOnSignals, startServer } from "./start.ts";
 
+/** Read back by the worker's configuration (ServerConfig.workerIndex). */
 const WORKER_INDEX = "PARMANA_WORKER_INDEX";
 
 export function isClusterWorker(): boolean {
@@ -19,7 +20,7 @@ export function isClusterWorker(): boolean {
 
 /** In a worker: one API server without its own metrics port; worker 0 also serves the dashboard. */
 export async function runWorker(config: ServerConfig, logger: Logger): Promise<void> {
-  const index = Number(process.env[WORKER_INDEX] ?? "0");
+  const index = config.workerIndex;
   const server = await startServer(config, {
     logger,
     serveMetrics: false,

@@ -23,6 +23,8 @@ export interface ServerConfig {
   readonly dashboardEnabled: boolean;
   /** Processes serving the API (node:cluster); 1 runs in this process. */
   readonly workers: number;
+  /** In a cluster worker, its index (PARMANA_WORKER_INDEX, set by the primary); 0 otherwise. */
+  readonly workerIndex: number;
   readonly metricsPort: number;
   readonly redisUrl: string | undefined;
   readonly auditDatabaseUrl: string | undefined;
@@ -142,6 +144,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     dashboardPort: integer(source, "DASHBOARD_PORT", 8081, 0, 65535),
     dashboardEnabled: boolean(source, "DASHBOARD_ENABLED", true),
     workers: workerCount(source),
+    workerIndex: integer(source, "PARMANA_WORKER_INDEX", 0, 0, 63),
     metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
     redisUrl: url(source, "REDIS_URL", ["redis:", "rediss:"]),
     auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),

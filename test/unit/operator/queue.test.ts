@@ -2,15 +2,20 @@
 // afterwards, exponential per-key retry, parallel keys up to the concurrency.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { WorkQueue } from "../../../src/operator/index.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 
 test("queue: keys are de-duplicated, never reconciled twice at once, and re-run when added during a reconcile", async () => {
   const runs: string[] = [];
+  const release: (() => void)[] = [];
   let active = 0;
-  let maxActiveForA = 0;
   let activeA = 0;
+  let maxActiveForA = 0;
+  const started: (() => void)[] = [];
+  const nextStart = (): Promise<void> =>
+    new Promise((resolve) => {
+      started.push(resolve);
+    });
   const queue = new WorkQueue({
     name: "t",
     concurrency: 3,
@@ -18,21 +23,27 @@ test("queue: keys are de-duplicated, never reconciled twice at once, and re-run 
       active += 1;
       if (key === "a") maxActiveForA = Math.max(maxActiveForA, ++activeA);
       runs.push(key);
-      await sleep(30);
+      started.shift()?.();
+      // Each reconcile holds until the test lets it go: no clock, no sleeping.
+      await new Promise<void>((resolve) => release.push(resolve));
       if (key === "a") activeA -= 1;
       active -= 1;
       return undefined;
     },
   });
   const running = queue.run();
+  const three = [nextStart(), nextStart(), nextStart()];
   queue.add("a");
   queue.add("a");
   queue.add("b");
   queue.add("c");
-  await sleep(5);
+  await Promise.all(three);
   assert.equal(active, 3, "three keys in parallel");
+  const rerun = nextStart();
   queue.add("a"); // during a's reconcile: runs again after it, not alongside
-  await sleep(120);
+  for (const go of release.splice(0)) go();
+  await rerun;
+  for (const go of release.splice(0)) go();
   queue.stop();
   await running;
   assert.deepEqual(runs.filter((k) => k === "a").length, 2);
