@@ -74,6 +74,8 @@ const DECISION_COLUMNS: readonly Column[] = [
   col("issued_at", "timestamptz"),
 ];
 
+const CONSUMED_COLUMNS: readonly Column[] = [col("execution_id"), col("consumed_at", "timestamptz")];
+
 const decisionRow = ({ attestation: a, apiKeyId, requestId }: DecisionEntry): unknown[] => [
   a.executionId,
   a.policyId,
@@ -113,7 +115,17 @@ export class PostgresDecisionLog implements DecisionLog {
   /** One statement for the batch; a batch of one that hits an existing executionId says so by name. */
   async #insert(entries: readonly DecisionEntry[]): Promise<void> {
     try {
-      await insertRows(this.#db, "audit_decisions", DECISION_COLUMNS, entries.map(decisionRow));
+      // The consumed id and the decision commit together: the id stays consumed for good, whatever Redis
+      // remembers, and whatever later happens to the decision row (retention of the audit tables).
+      await this.#db.transaction(async (tx) => {
+        await insertRows(
+          tx,
+          "consumed_executions",
+          CONSUMED_COLUMNS,
+          entries.map((e) => [e.attestation.executionId, e.attestation.issuedAt]),
+        );
+        await insertRows(tx, "audit_decisions", DECISION_COLUMNS, entries.map(decisionRow));
+      });
     } catch (error) {
       const [only] = entries;
       if (entries.length === 1 && only && isUniqueViolation(error))

@@ -148,10 +148,22 @@ from audit_security_events
 group by 1, 2, 3;
 `,
   },
+  {
+    version: 4,
+    name: "consumed executionIds: the permanent replay authority beyond Redis's window",
+    sql: `
+create table consumed_executions (
+  execution_id text primary key,
+  consumed_at timestamptz not null
+);
+insert into consumed_executions (execution_id, consumed_at)
+select execution_id, issued_at from audit_decisions;
+`,
+  },
 ];
 
-/** Applies the migrations this database lacks; returns the versions applied now. */
-export async function migrate(db: SqlClient): Promise<number[]> {
+/** Applies the migrations this database lacks (up to `upTo`, for tests of a migration); returns those applied. */
+export async function migrate(db: SqlClient, upTo = Number.POSITIVE_INFINITY): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await tx.query(`create table if not exists schema_migrations (
@@ -161,7 +173,7 @@ export async function migrate(db: SqlClient): Promise<number[]> {
     );
     const done: number[] = [];
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > upTo) continue;
       await tx.exec(migration.sql);
       await tx.query("insert into schema_migrations (version, name) values ($1, $2)", [
         migration.version,

@@ -12,7 +12,12 @@ import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../cry
 import { systemClock } from "../decisions/index.ts";
 import { SecurityEventBus, SecurityEventType, type SecurityEventSink } from "../events/index.ts";
 import { KafkaSink, OtlpSink, OutboxRelay, outboxBacklog, type ExportSink } from "../export/index.ts";
-import { MemoryReplayStore, RedisReplayStore, type ReplayStore } from "../replay/index.ts";
+import {
+  DEFAULT_REPLAY_TIMINGS,
+  MemoryReplayStore,
+  RedisReplayStore,
+  type ReplayStore,
+} from "../replay/index.ts";
 import { ApiAccessLog } from "./access-log.ts";
 import { ApiKeyRing, loadApiKeyFile } from "./api-keys.ts";
 import { BundleRegistry, watchBundles, type BundleFailure } from "./bundle-registry.ts";
@@ -246,18 +251,26 @@ async function replayStore(
   logger: Logger,
   resources: ResourceStack,
 ): Promise<{ replay: ReplayStore; redis: Redis | undefined }> {
+  // Consumed ids expire from the store after the replay window; the decision log refuses them beyond it.
+  const timings = {
+    ...DEFAULT_REPLAY_TIMINGS,
+    ...(config.replayRetentionMs !== undefined && { consumedTtlMs: config.replayRetentionMs }),
+  };
   if (!config.redisUrl) {
     if (config.production)
       logger.warn("the in-memory replay store protects one process only; use Redis in production");
     return {
-      replay: resources.add("replay store", new MemoryReplayStore(), (r) => r.close()),
+      replay: resources.add("replay store", new MemoryReplayStore(timings), (r) => r.close()),
       redis: undefined,
     };
   }
   const redis = resources.add("Redis", await connectRedis(config.redisUrl), (r) => {
     r.disconnect();
   });
-  return { replay: resources.add("replay store", new RedisReplayStore(redis), (r) => r.close()), redis };
+  return {
+    replay: resources.add("replay store", new RedisReplayStore(redis, timings), (r) => r.close()),
+    redis,
+  };
 }
 
 async function composeInto(

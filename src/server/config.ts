@@ -34,6 +34,11 @@ export interface ServerConfig {
   readonly signingKeyPath: string | undefined;
   readonly signingKeyPem: string | undefined;
   readonly auditRequired: boolean;
+  /**
+   * How long Redis remembers a consumed executionId (PARMANA_REPLAY_RETENTION_SECONDS); beyond it the audit
+   * database's consumed-ids table refuses replays. Undefined: Redis keeps every id (audit not required).
+   */
+  readonly replayRetentionMs: number | undefined;
   readonly rateLimits: RateLimits;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
@@ -126,6 +131,24 @@ export function configSource(env: Source, configFile?: string): Source {
   return { ...fromFile, ...Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) };
 }
 
+/** One hour: 12 times a reservation's 5 minutes, beyond any retry loop; about 1 GB of Redis at 1,000 decisions/s. */
+export const DEFAULT_REPLAY_RETENTION_SECONDS = 3_600;
+
+function replayRetentionMs(source: Source, auditRequired: boolean): number | undefined {
+  const seconds = integer(
+    source,
+    "PARMANA_REPLAY_RETENTION_SECONDS",
+    auditRequired ? DEFAULT_REPLAY_RETENTION_SECONDS : 0,
+    0,
+    31_536_000,
+  );
+  if (seconds > 0 && !auditRequired)
+    throw new ConfigError(
+      "PARMANA_REPLAY_RETENTION_SECONDS needs PARMANA_AUDIT_REQUIRED=true: without the audit database's consumed-ids table nothing would refuse a replay once Redis forgot the id (set it to 0, or leave it unset, to keep every id in Redis)",
+    );
+  return seconds === 0 ? undefined : seconds * 1_000;
+}
+
 function workerCount(source: Source): number {
   const raw = text(source, "PARMANA_WORKERS");
   if (raw === "auto") return availableParallelism();
@@ -154,6 +177,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     signingKeyPath: text(source, "PARMANA_SIGNING_PRIVATE_KEY_PATH"),
     signingKeyPem: text(source, "PARMANA_SIGNING_PRIVATE_KEY"),
     auditRequired: boolean(source, "PARMANA_AUDIT_REQUIRED", true),
+    replayRetentionMs: replayRetentionMs(source, boolean(source, "PARMANA_AUDIT_REQUIRED", true)),
     rateLimits: {
       execute: integer(source, "PARMANA_RATE_LIMIT_EXECUTE", 100, 1, 1_000_000),
       verify: integer(source, "PARMANA_RATE_LIMIT_VERIFY", 200, 1, 1_000_000),

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { AuditUnavailableError } from "../../src/audit/index.ts";
 import type { DecisionLog } from "../../src/decisions/index.ts";
-import { MemoryReplayStore, type ReplayStore } from "../../src/replay/index.ts";
+import { DEFAULT_REPLAY_TIMINGS, MemoryReplayStore, type ReplayStore } from "../../src/replay/index.ts";
 import { build } from "../support/app.ts";
 import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
 
@@ -77,4 +77,25 @@ test("inprocess.fault: a replay caught only by the decision log is a replay_atte
     ["CONFIRMED", undefined],
     "then the store refuses it first",
   );
+});
+
+test("inprocess.replay-window: an id older than the replay window is refused by the decision log, recorded, and re-learned", async (t) => {
+  let now = 1_700_000_000_000;
+  const replay = new MemoryReplayStore({ ...DEFAULT_REPLAY_TIMINGS, consumedTtlMs: 60_000 }, () => now);
+  const s = await build(t, () => ({ replay }));
+  const id = uniqueId("old");
+  assert.equal((await s.call("POST", "/execute", s.keys.executor, executeBody(id))).status, 200);
+  assert.equal(await replay.state(id), "CONFIRMED");
+  now += 61_000;
+  assert.equal(await replay.state(id), undefined, "past the window the store has forgotten the id");
+  const replayed = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  assert.deepEqual(
+    [replayed.status, replayed.body["code"], replayed.body["attestation"]],
+    [422, "INV-013", undefined],
+  );
+  assert.equal(await replay.state(id), "CONFIRMED", "and learns it again");
+  const event = (await s.storedEvents()).find(
+    (e) => e["event_type"] === "replay_attempt" && e["execution_id"] === id,
+  );
+  assert.equal((event?.["details"] as Record<string, unknown> | undefined)?.["detectedBy"], "decision_log");
 });

@@ -1,9 +1,10 @@
-// The two fault seams against the real services: Postgres refusing the override's write at exactly that
-// moment, and a Redis that lost its data while the decisions it knew are in the audit table.
+// The fault seams against the real services: Postgres refusing the override's write at exactly that moment;
+// a Redis that lost its data, or let an id expire after the replay window, while the decision is in Postgres.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { eventually } from "../../support/kube.ts";
 import { privateService } from "../../support/private-services.ts";
 import {
   executeBody,
@@ -77,5 +78,31 @@ test("fault seam (Redis): after Redis lost its data, a replay the audit table ca
     (mine[1]?.["details"] as Record<string, unknown>)["state"],
     "CONFIRMED",
     "then Redis refuses it first",
+  );
+});
+
+test("replay window (Redis + Postgres): an id older than PARMANA_REPLAY_RETENTION_SECONDS is refused, recorded, and Redis learns it", async (t) => {
+  const s = await startTestServer(t, { env: { PARMANA_REPLAY_RETENTION_SECONDS: "1" } });
+  const id = uniqueId("window");
+  assert.equal((await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))).status, 200);
+  await eventually(
+    "Redis to forget the id after the 1 s window",
+    async () => ((await s.server.context.replay.state(id)) === undefined ? true : undefined),
+    10_000,
+    100,
+  );
+  const replayed = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  assert.deepEqual(
+    [replayed.status, replayed.body["code"], replayed.body["attestation"]],
+    [422, "INV-013", undefined],
+  );
+  assert.equal(await s.server.context.replay.state(id), "CONFIRMED", "Redis knows it again");
+  await s.server.context.events.flush();
+  const events = await s.client("auditor").audit.events({ type: "replay_attempt", limit: 50 });
+  assert.equal(
+    (
+      events.events.find((e) => e["execution_id"] === id)?.["details"] as Record<string, unknown> | undefined
+    )?.["detectedBy"],
+    "decision_log",
   );
 });

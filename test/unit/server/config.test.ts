@@ -69,3 +69,25 @@ test("server.config: `parmana server` with nothing configured refuses to start a
     assert.match(stderr, new RegExp(name));
   }
 });
+
+test("server.config: the replay window defaults to an hour over the audit authority, and needs it", () => {
+  assert.equal(loadServerConfig({}).replayRetentionMs, 3_600_000);
+  assert.equal(loadServerConfig({ PARMANA_REPLAY_RETENTION_SECONDS: "600" }).replayRetentionMs, 600_000);
+  assert.equal(
+    loadServerConfig({ PARMANA_REPLAY_RETENTION_SECONDS: "0" }).replayRetentionMs,
+    undefined,
+    "0 keeps every id",
+  );
+  assert.equal(
+    loadServerConfig({ PARMANA_AUDIT_REQUIRED: "false" }).replayRetentionMs,
+    undefined,
+    "no permanent authority: Redis keeps every id",
+  );
+  assert.throws(
+    () => loadServerConfig({ PARMANA_AUDIT_REQUIRED: "false", PARMANA_REPLAY_RETENTION_SECONDS: "600" }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /^PARMANA_REPLAY_RETENTION_SECONDS needs PARMANA_AUDIT_REQUIRED=true/.test(e.message),
+  );
+  assert.throws(() => loadServerConfig({ PARMANA_REPLAY_RETENTION_SECONDS: "-1" }), /whole number from 0/);
+});
