@@ -24,3 +24,13 @@ export { recordApiAccess, type ApiAccessRecord } from "./api-access-store.ts";
 export { auditStats, type AuditStats } from "./stats.ts";
 export { decodeCursor, type Page, type TimeRange } from "./paging.ts";
 export { insertRows, type Column } from "./rows.ts";
+export {
+  maintainPartitions,
+  partitionsOf,
+  startPartitionMaintenance,
+  PARTITIONED_TABLES,
+  type MaintenanceReport,
+  type Partition,
+  type PartitionMaintenance,
+  type RetentionDays,
+} from "./partitions.ts";

@@ -1,5 +1,6 @@
 // Numbered, versioned schema migrations, applied once each, in order, under a transaction-scoped advisory
 // lock so that several replicas starting together apply each exactly once.
+import { PARTITIONING } from "./partitioning-sql.ts";
 import type { SqlClient } from "./sql.ts";
 
 interface Migration {
@@ -159,6 +160,11 @@ create table consumed_executions (
 insert into consumed_executions (execution_id, consumed_at)
 select execution_id, issued_at from audit_decisions;
 `,
+  },
+  {
+    version: 5,
+    name: "audit tables partitioned by time, with partitions made ahead of need",
+    sql: PARTITIONING,
   },
 ];
 

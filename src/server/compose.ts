@@ -6,7 +6,15 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { AuditStore, connectPostgres, migrate, openPglite, type SqlClient } from "../audit/index.ts";
+import {
+  AuditStore,
+  connectPostgres,
+  migrate,
+  openPglite,
+  startPartitionMaintenance,
+  type SqlClient,
+} from "../audit/index.ts";
+import { systemClock as utilClock } from "../util/clock.ts";
 import { loadTrustDirectory } from "../bundle/index.ts";
 import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../crypto/index.ts";
 import { systemClock } from "../decisions/index.ts";
@@ -126,6 +134,28 @@ async function openAuditDatabase(
     throw new ConfigError(`AUDIT_DATABASE_URL: cannot migrate the audit database (${reason})`);
   }
   return sql;
+}
+
+/** Partitions ahead of need and retention by whole partitions, now and every hour. */
+function maintainAudit(config: ServerConfig, sql: SqlClient, logger: Logger, resources: ResourceStack): void {
+  const maintenance = startPartitionMaintenance(sql, {
+    retention: config.auditRetentionDays,
+    clock: utilClock,
+    observe: (outcome) => {
+      if (outcome instanceof Error)
+        logger.warn({ err: outcome }, "audit partition maintenance failed; will retry");
+      else {
+        if (outcome.created.length + outcome.dropped.length > 0)
+          logger.info({ created: outcome.created, dropped: outcome.dropped }, "audit partitions maintained");
+        if (outcome.inDefault > 0)
+          logger.error(
+            { rows: outcome.inDefault },
+            "audit rows fell into a default partition (one was missing)",
+          );
+      }
+    },
+  });
+  resources.add("partition maintenance", maintenance, (m) => m.stop());
 }
 
 function raiseBundleFailures(
@@ -285,6 +315,7 @@ async function composeInto(
   const { replay, redis } = await replayStore(config, logger, resources);
   const sql = await openAuditDatabase(config, resources, dev !== undefined);
   const audit = sql ? new AuditStore(sql) : undefined;
+  if (sql) maintainAudit(config, sql, logger, resources);
   const events = resources.add("security events", eventBus(config, metrics, audit, logger), (bus) =>
     bus.close(),
   );

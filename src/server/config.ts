@@ -39,6 +39,12 @@ export interface ServerConfig {
    * database's consumed-ids table refuses replays. Undefined: Redis keeps every id (audit not required).
    */
   readonly replayRetentionMs: number | undefined;
+  /** Days each audit table keeps (whole partitions are dropped after); 0 keeps a table for good. */
+  readonly auditRetentionDays: {
+    readonly audit_api_access: number;
+    readonly audit_verifications: number;
+    readonly audit_decisions: number;
+  };
   readonly rateLimits: RateLimits;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
@@ -178,6 +184,11 @@ export function loadServerConfig(source: Source): ServerConfig {
     signingKeyPem: text(source, "PARMANA_SIGNING_PRIVATE_KEY"),
     auditRequired: boolean(source, "PARMANA_AUDIT_REQUIRED", true),
     replayRetentionMs: replayRetentionMs(source, boolean(source, "PARMANA_AUDIT_REQUIRED", true)),
+    auditRetentionDays: {
+      audit_api_access: integer(source, "PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS", 30, 0, 36_500),
+      audit_verifications: integer(source, "PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS", 0, 0, 36_500),
+      audit_decisions: integer(source, "PARMANA_AUDIT_RETENTION_DECISIONS_DAYS", 0, 0, 36_500),
+    },
     rateLimits: {
       execute: integer(source, "PARMANA_RATE_LIMIT_EXECUTE", 100, 1, 1_000_000),
       verify: integer(source, "PARMANA_RATE_LIMIT_VERIFY", 200, 1, 1_000_000),

@@ -39,7 +39,7 @@ test("consumed-ids: migration 4 on a populated database records every decided ex
       [id, JSON.stringify(a), a.issuedAt],
     );
   }
-  assert.deepEqual(await migrate(db), [4]);
+  assert.deepEqual(await migrate(db, 4), [4]);
   const ids = await db.query<{ execution_id: string }>(
     "select execution_id from consumed_executions order by 1",
   );
