@@ -235,6 +235,18 @@ export interface DeploymentInput {
   readonly defaultImage: string;
 }
 
+/** The audit retention and replay window a GovernanceServer asks for, as the server's variables. */
+function auditRetentionEnv(spec: GovernanceServer["spec"]): EnvVar[] {
+  const r = spec.audit.retention;
+  const pairs: [string, number | undefined][] = [
+    ["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS", r?.apiAccessDays],
+    ["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS", r?.decisionsDays],
+    ["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS", r?.verificationsDays],
+    ["PARMANA_REPLAY_RETENTION_SECONDS", spec.audit.replayRetentionSeconds],
+  ];
+  return pairs.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
+}
+
 export function defaultImage(): string {
   return `parmana/parmana:${packageVersion()}`;
 }
@@ -256,6 +268,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     secretEnv("REDIS_URL", spec.redis.urlSecretRef),
     secretEnv("AUDIT_DATABASE_URL", spec.audit.databaseUrlSecretRef),
     { name: "PARMANA_AUDIT_REQUIRED", value: String(spec.audit.required ?? true) },
+    ...auditRetentionEnv(spec),
     {
       name: "PARMANA_RATE_LIMIT_NAMESPACE",
       value: `parmana:ratelimit:${gs.metadata.namespace}/${gs.metadata.name}:`,

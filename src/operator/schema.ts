@@ -156,10 +156,31 @@ export const GovernanceServerSpec = Type.Object({
   image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   bundleSelector: LabelSelector,
   redis: Type.Object({ urlSecretRef: SecretKeyRef }),
-  audit: Type.Object({
-    databaseUrlSecretRef: SecretKeyRef,
-    required: Type.Optional(Type.Boolean({ default: true })),
-  }),
+  audit: Type.Object(
+    {
+      databaseUrlSecretRef: SecretKeyRef,
+      required: Type.Optional(Type.Boolean({ default: true })),
+      /** Days each table keeps; whole partitions are dropped after. 0 keeps a table for good. */
+      retention: Type.Optional(
+        Type.Object({
+          apiAccessDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500, default: 30 })),
+          decisionsDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500, default: 0 })),
+          verificationsDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 36_500, default: 0 })),
+        }),
+      ),
+      /** How long Redis remembers a consumed executionId before the audit database alone refuses replays. */
+      replayRetentionSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 31_536_000 })),
+    },
+    {
+      "x-kubernetes-validations": [
+        {
+          rule: "!has(self.replayRetentionSeconds) || self.replayRetentionSeconds == 0 || !has(self.required) || self.required",
+          message:
+            "replayRetentionSeconds needs required: true (without the audit database nothing refuses a replay after the window)",
+        },
+      ],
+    },
+  ),
   signingKeySecretRef: LocalRef,
   apiKeysSecretRef: LocalRef,
   rateLimits: Type.Optional(

@@ -104,3 +104,19 @@ test("pod-scheduling: the PodDisruptionBudget lets unready pods be evicted (a Re
   assert.equal(pdb.spec["unhealthyPodEvictionPolicy"], "AlwaysAllow");
   assert.equal(pdb.spec["maxUnavailable"], 1);
 });
+
+test("render: audit retention and the replay window reach the server as its variables, only when set", () => {
+  const env = (audit: Partial<GovernanceServerSpec["audit"]>): Record<string, unknown> => {
+    const { spec } = podOf({ audit: { ...sample.spec.audit, ...audit } });
+    const container = (spec["containers"] as { env: { name: string; value?: string }[] }[])[0];
+    return Object.fromEntries(
+      (container?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
+    );
+  };
+  const set = env({ retention: { apiAccessDays: 7, decisionsDays: 400 }, replayRetentionSeconds: 900 });
+  assert.equal(set["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS"], "7");
+  assert.equal(set["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS"], "400");
+  assert.equal(set["PARMANA_REPLAY_RETENTION_SECONDS"], "900");
+  assert.equal(set["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS"], undefined, "unset: the server's default");
+  assert.equal(env({})["PARMANA_REPLAY_RETENTION_SECONDS"], undefined);
+});
