@@ -34,3 +34,12 @@ export {
   type PartitionMaintenance,
   type RetentionDays,
 } from "./partitions.ts";
+export { archivePartitions, verifyArchive, ArchiveError, SEAL_FILE, type ArchiveCheck } from "./archive.ts";
+export {
+  ARCHIVE_FORMAT,
+  sealSigner,
+  verifyChainSegment,
+  type ArchiveSeal,
+  type ArchivedPartition,
+  type SignedSeal,
+} from "./archive-seal.ts";

@@ -162,10 +162,19 @@ export class SecurityEventChain {
     });
   }
 
-  /** Recomputes the chain from the first row; returns the first break, or undefined when intact. */
-  async verify(onProgress?: (checked: number) => void): Promise<{ checked: number; broken?: ChainBreak }> {
-    let prev = GENESIS_HASH;
-    let after = "0";
+  /**
+   * Recomputes the chain from the first row (or, after an archive, from the seal's last row: `from`); returns
+   * the first break, or undefined when intact.
+   */
+  async verify(
+    onProgress?: (checked: number) => void,
+    from: { readonly lastId: string; readonly lastRowHash: string } = {
+      lastId: "0",
+      lastRowHash: GENESIS_HASH,
+    },
+  ): Promise<{ checked: number; broken?: ChainBreak }> {
+    let prev = from.lastRowHash;
+    let after = from.lastId;
     let checked = 0;
     for (;;) {
       const rows = await this.#db.query<StoredEvent>(

@@ -75,8 +75,11 @@ export class AuditStore {
     return auditStats(this.#db);
   }
 
-  verifyChain(onProgress?: (checked: number) => void): Promise<{ checked: number; broken?: ChainBreak }> {
-    return this.chain.verify(onProgress);
+  verifyChain(
+    onProgress?: (checked: number) => void,
+    from?: { readonly lastId: string; readonly lastRowHash: string },
+  ): Promise<{ checked: number; broken?: ChainBreak }> {
+    return this.chain.verify(onProgress, from);
   }
 
   verifyRollup(): Promise<RollupMismatch | undefined> {

@@ -8,6 +8,7 @@ export const SigningDomain = {
   bundle: "PARMANA_BUNDLE_V1",
   attestation: "PARMANA_ATTESTATION_V1",
   override: "PARMANA_OVERRIDE_V1",
+  archiveSeal: "PARMANA_ARCHIVE_SEAL_V1",
 } as const;
 export type SigningDomain = (typeof SigningDomain)[keyof typeof SigningDomain];
 

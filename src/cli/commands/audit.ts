@@ -1,14 +1,18 @@
-// parmana audit verify-chain [--database-url URL]: recompute the security-event hash chain and check the rollup.
+// parmana audit verify-chain [--database-url URL] [--from-seal SEAL]: recompute the security-event hash chain
+// (from the genesis, or from an archive's seal) and check the rollup; archive and verify-archive.
 import { parseArgs } from "node:util";
 import { AuditStore, connectPostgres, type ChainBreak, type RollupMismatch } from "../../audit/index.ts";
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
+import { ARCHIVE_USAGE, archiveCommand, sealStart, verifyArchiveCommand } from "./audit-archive.ts";
 
-export const AUDIT_USAGE = `Usage: parmana audit verify-chain [--database-url URL] [--json]
+export const AUDIT_USAGE = `Usage:
+  parmana audit verify-chain [--database-url URL] [--from-seal SEAL] [--json]
+      recomputes the hash chain over audit_security_events (URL defaults to AUDIT_DATABASE_URL) — from the
+      first row, or after an archive from its seal's last row — and checks the hourly rollup against it
+${ARCHIVE_USAGE}
 
-Recomputes the hash chain over audit_security_events (URL defaults to AUDIT_DATABASE_URL) and checks the hourly
-rollup that /audit/security reads against it. Exit 0 when every row verifies and the rollup matches, 1 naming
-the first row that was edited, inserted or deleted (or the first hour whose rollup differs), 2 on a usage or
-connection error.`;
+Exit 0 when everything verifies, 1 naming the first row that was edited, inserted or deleted (or the first hour
+whose rollup differs, or the archive file and row), 2 on a usage or connection error.`;
 
 function report(
   io: CliIo,
@@ -37,14 +41,23 @@ function report(
 
 export async function auditCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "archive") return archiveCommand(rest, io, process.env);
+  if (sub === "verify-archive") return verifyArchiveCommand(rest, io);
   if (sub !== "verify-chain")
     throw new UsageError(
-      sub === undefined ? "audit needs a subcommand: verify-chain" : `unknown audit subcommand '${sub}'`,
+      sub === undefined
+        ? "audit needs a subcommand: verify-chain, archive or verify-archive"
+        : `unknown audit subcommand '${sub}'`,
     );
   const { values } = parseArgs({
     args: [...rest],
-    options: { "database-url": { type: "string" }, json: { type: "boolean", default: false } },
+    options: {
+      "database-url": { type: "string" },
+      "from-seal": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
   });
+  const from = values["from-seal"] === undefined ? undefined : await sealStart(values["from-seal"]);
   const url = values["database-url"] ?? process.env["AUDIT_DATABASE_URL"];
   if (!url) throw new UsageError("give --database-url or set AUDIT_DATABASE_URL");
   const sql = connectPostgres({ connectionString: url, maxConnections: 1 });
@@ -54,7 +67,7 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
     try {
       result = await store.verifyChain((n) => {
         if (!values.json && n > 0 && n % 100_000 === 0) io.err(`checked ${String(n)} rows…`);
-      });
+      }, from);
     } catch (error) {
       throw new UsageError(
         `cannot read the audit database: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`,

@@ -108,7 +108,7 @@ test("pod-scheduling: the PodDisruptionBudget lets unready pods be evicted (a Re
 test("render: audit retention and the replay window reach the server as its variables, only when set", () => {
   const env = (audit: Partial<GovernanceServerSpec["audit"]>): Record<string, unknown> => {
     const { spec } = podOf({ audit: { ...sample.spec.audit, ...audit } });
-    const container = (spec["containers"] as { env: { name: string; value?: string }[] }[])[0];
+    const container = (spec["containers"] as unknown as { env: { name: string; value?: string }[] }[])[0];
     return Object.fromEntries(
       (container?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value]),
     );
