@@ -12,7 +12,7 @@ import type {
 import { GroupCommit } from "./group-commit.ts";
 import { iso, page, decodeCursor, type Page, type TimeRange } from "./paging.ts";
 import { insertRows, type Column } from "./rows.ts";
-import { AuditUnavailableError, type SqlClient } from "./sql.ts";
+import type { SqlClient } from "./sql.ts";
 
 /** The executionId already has a decision in the log: each executionId decides once. */
 export class DuplicateExecutionIdError extends Error {
@@ -24,9 +24,6 @@ export class DuplicateExecutionIdError extends Error {
     this.executionId = executionId;
   }
 }
-
-const isUniqueViolation = (error: unknown): boolean =>
-  error instanceof AuditUnavailableError && (error.cause as { code?: unknown } | undefined)?.code === "23505";
 
 export interface DecisionFilter extends TimeRange {
   readonly policyId?: string | undefined;
@@ -108,30 +105,39 @@ export class PostgresDecisionLog implements DecisionLog {
     this.#db = db;
     this.#decisions = new GroupCommit(
       (entries) => this.#insert(entries),
-      (entry) => this.#insert([entry]),
+      async (entry) => {
+        const [refused] = await this.#insert([entry]);
+        if (refused) throw refused;
+      },
     );
   }
 
-  /** One statement for the batch; a batch of one that hits an existing executionId says so by name. */
-  async #insert(entries: readonly DecisionEntry[]): Promise<void> {
-    try {
-      // The consumed id and the decision commit together: the id stays consumed for good, whatever Redis
-      // remembers, and whatever later happens to the decision row (retention of the audit tables).
-      await this.#db.transaction(async (tx) => {
-        await insertRows(
-          tx,
-          "consumed_executions",
-          CONSUMED_COLUMNS,
-          entries.map((e) => [e.attestation.executionId, e.attestation.issuedAt]),
-        );
-        await insertRows(tx, "audit_decisions", DECISION_COLUMNS, entries.map(decisionRow));
+  /**
+   * One transaction for the batch: the ids not consumed before are consumed and their decisions written; an
+   * entry whose id was consumed already is refused with DuplicateExecutionIdError and the rest still commit
+   * (a replay past the window must not cost its whole group commit).
+   */
+  async #insert(entries: readonly DecisionEntry[]): Promise<(Error | undefined)[]> {
+    return this.#db.transaction(async (tx) => {
+      const consumed = await insertRows<{ execution_id: string }>(
+        tx,
+        "consumed_executions",
+        CONSUMED_COLUMNS,
+        entries.map((e) => [e.attestation.executionId, e.attestation.issuedAt]),
+        "on conflict do nothing returning execution_id",
+      );
+      const fresh = new Set(consumed.map((r) => r.execution_id));
+      const written: DecisionEntry[] = [];
+      const outcome = entries.map((e) => {
+        const id = e.attestation.executionId;
+        // Only the first entry of an id in the batch takes it.
+        if (!fresh.delete(id)) return new DuplicateExecutionIdError(id);
+        written.push(e);
+        return undefined;
       });
-    } catch (error) {
-      const [only] = entries;
-      if (entries.length === 1 && only && isUniqueViolation(error))
-        throw new DuplicateExecutionIdError(only.attestation.executionId, { cause: error });
-      throw error;
-    }
+      await insertRows(tx, "audit_decisions", DECISION_COLUMNS, written.map(decisionRow));
+      return outcome;
+    });
   }
 
   /** Durable when it resolves; concurrent calls share one INSERT and commit (group commit). */

@@ -1,6 +1,9 @@
 // Group commit: concurrent writes share one INSERT and one commit. Every caller still waits for the commit
 // that holds its row, so durability is unchanged; only the round trips and WAL flushes are shared.
 
+/** A batch write's answer: nothing (all written), or per item an error to reject it with (undefined: written). */
+export type BatchOutcome = readonly (Error | undefined)[] | undefined;
+
 interface Pending<T> {
   readonly item: T;
   readonly resolve: () => void;
@@ -8,7 +11,7 @@ interface Pending<T> {
 }
 
 export class GroupCommit<T> {
-  readonly #write: (items: readonly T[]) => Promise<void>;
+  readonly #write: (items: readonly T[]) => Promise<BatchOutcome>;
   readonly #writeOne: (item: T) => Promise<void>;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
@@ -16,11 +19,12 @@ export class GroupCommit<T> {
   #inFlight = 0;
 
   /**
-   * `write` stores a batch in one statement; when it fails, each item of the batch is retried alone with
-   * `writeOne`, so that one bad row (a duplicate key) fails only its own caller.
+   * `write` stores a batch in one statement and may refuse single items by returning an error for each (a
+   * duplicate key, without failing the batch); when it fails as a whole, each item of the batch is retried
+   * alone with `writeOne`, so that one bad row fails only its own caller.
    */
   constructor(
-    write: (items: readonly T[]) => Promise<void>,
+    write: (items: readonly T[]) => Promise<BatchOutcome>,
     writeOne: (item: T) => Promise<void>,
     options: { maxBatch?: number; maxInFlight?: number } = {},
   ) {
@@ -50,8 +54,12 @@ export class GroupCommit<T> {
 
   async #flush(batch: readonly Pending<T>[]): Promise<void> {
     try {
-      await this.#write(batch.map((p) => p.item));
-      for (const p of batch) p.resolve();
+      const outcome = await this.#write(batch.map((p) => p.item));
+      batch.forEach((p, i) => {
+        const error = outcome ? outcome[i] : undefined;
+        if (error) p.reject(error);
+        else p.resolve();
+      });
       return;
     } catch (error) {
       if (batch.length === 1) {
