@@ -1,6 +1,7 @@
 // Reads of the security events for the API and the dashboard: counts by type and severity over a range (from
 // the hourly rollup), and the raw events, newest first, a keyset page at a time.
 import { EVENT_COLUMNS, type StoredEvent } from "./security-event-chain.ts";
+import { splitByHour } from "./hour-split.ts";
 import { decodeCursor, iso, page, type Page, type TimeRange } from "./paging.ts";
 import type { SqlClient } from "./sql.ts";
 
@@ -29,36 +30,38 @@ export class SecurityEventQueries {
 
   /**
    * Counts by type and severity. Whole hours inside the range come from the hourly rollup and only the partial
-   * hours at its edges from the events themselves, so the cost does not grow with the table (a full scan took
-   * 4.6 ms at 7,000 rows and rose by the minute under the soak's audit queries).
+   * hours at its edges from the events themselves, each part a plain index range (a soak found the previous
+   * form, one statement with the edges computed in SQL, scanning every event on each call: 2.9 ms at 3,000
+   * events and growing with the table).
    */
   async summary(range: TimeRange & { limit: number }): Promise<SecuritySummaryRow[]> {
+    const { buckets, head, tail } = splitByHour(range);
+    const bound = (at: Date | string): string => (at instanceof Date ? at.toISOString() : at);
     return this.#db.query<SecuritySummaryRow>(
-      `with b as (
-         select $1::timestamptz as f, $2::timestamptz as t,
-                coalesce(case when date_trunc('hour', $1::timestamptz, 'UTC') = $1::timestamptz
-                              then $1::timestamptz
-                              else date_trunc('hour', $1::timestamptz, 'UTC') + interval '1 hour' end,
-                         '-infinity') as lo,
-                coalesce(date_trunc('hour', $2::timestamptz, 'UTC'), 'infinity') as hi
-       ),
-       parts as (
-         select r.event_type, r.severity, r.occurrences, r.first_at, r.last_at
-         from audit_security_rollup r, b
-         where r.bucket >= b.lo and r.bucket < b.hi
-         union all
-         select e.event_type, e.severity, e.occurrences, e.occurred_at, e.occurred_at
-         from audit_security_events e, b
-         where (b.f is null or e.occurred_at >= b.f) and (b.t is null or e.occurred_at <= b.t)
-           and (e.occurred_at < b.lo or e.occurred_at >= b.hi or b.lo >= b.hi)
-       )
-       select event_type, severity, sum(occurrences)::text as event_count,
+      `select event_type, severity, sum(occurrences)::text as event_count,
               ${iso("min(first_at)")} as first_occurrence, ${iso("max(last_at)")} as last_occurrence
-       from parts
+       from (
+         select event_type, severity, occurrences, first_at, last_at from audit_security_rollup
+         where bucket >= $1::timestamptz and bucket < $2::timestamptz
+         union all
+         select event_type, severity, occurrences, occurred_at, occurred_at from audit_security_events
+         where occurred_at >= $3::timestamptz and occurred_at < $4::timestamptz
+         union all
+         select event_type, severity, occurrences, occurred_at, occurred_at from audit_security_events
+         where occurred_at >= $5::timestamptz and occurred_at <= $6::timestamptz
+       ) as parts
        group by event_type, severity
        order by sum(occurrences) desc, event_type, severity
-       limit $3`,
-      [range.from ?? null, range.to ?? null, range.limit],
+       limit $7`,
+      [
+        bound(buckets.from),
+        bound(buckets.to),
+        bound(head.from),
+        bound(head.to),
+        bound(tail.from),
+        bound(tail.to),
+        range.limit,
+      ],
     );
   }
 

@@ -80,9 +80,11 @@ export class OutboxRelay {
   }
 
   /**
-   * A worker reads from its floor, and from the start again whenever it finds nothing, fails, or has read
-   * from its floor for FLOOR_RESET_MS: rows another worker held and then released (its batch failed, its
-   * replica died) are below every floor, and this is how they are found.
+   * A worker reads from its floor, and from the start again whenever it fails or has read from its floor for
+   * FLOOR_RESET_MS: rows another worker held and then released (its batch failed, its replica died), and rows
+   * whose transaction committed after higher ids were delivered, are below every floor, and this is how they
+   * are found. An idle worker keeps its floor: reading from the start on every idle poll walked every
+   * delivered row still retained, a cost that grew for the retention's hour (found by the soak).
    */
   async #loop(sink: ExportSink): Promise<void> {
     let backoff = 100;
@@ -97,8 +99,7 @@ export class OutboxRelay {
         if (from === 0n) floorSince = Date.now();
         floor = result.floor;
         if (result.settled > 0) continue;
-        if (from > 0n) floor = 0n;
-        else await sleep(this.#options.idleMs, this.#stop.signal);
+        await sleep(this.#options.idleMs, this.#stop.signal);
       } catch (error) {
         floor = 0n;
         this.#options.observer.failed?.(sink.name, error);

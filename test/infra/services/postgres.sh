@@ -35,10 +35,12 @@ postgres_up() {
         >"$PG_DIR/initdb.log" 2>&1 || die "initdb failed; see $PG_DIR/initdb.log"
       rm -f "$PG_DIR/pwfile"
     fi
-    # Durability is traded for speed: this cluster holds nothing but test data.
+    # Durability is traded for speed: this cluster holds nothing but test data. pg_stat_statements is loaded so
+    # a soak or benchmark can say which statements its time went to (the extension is created on demand).
     pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start -o \
       "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$PG_DIR \
-       -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+       -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 \
+       -c shared_preload_libraries=pg_stat_statements -c track_io_timing=on" \
       >/dev/null || die "postgres did not start; see $PG_DIR/postgres.log"
     wait_until 30 "postgres accepting connections on 127.0.0.1:$PG_PORT" postgres_ready ||
       die "postgres is not accepting connections; see $PG_DIR/postgres.log"
