@@ -3,7 +3,7 @@
 // checks an archive offline: the seal's signature, each file's hash and count, and the archived chain.
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
@@ -113,6 +113,13 @@ async function chainEnds(db: SqlClient, archived: readonly Plan[]): Promise<Sign
   };
 }
 
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Archives every partition that ends at or before `before` into `outDir`, then removes them. */
 export async function archivePartitions(
   db: SqlClient,
@@ -126,6 +133,9 @@ export async function archivePartitions(
   const archived = await plan(db, options.before);
   await checkChainPrefix(db, archived);
   await mkdir(options.outDir, { recursive: true });
+  // A second archive into the same directory would replace the first one's seal: refused before anything.
+  if (await exists(join(options.outDir, SEAL_FILE)))
+    throw new ArchiveError(`${options.outDir} already holds an archive (${SEAL_FILE}); give a new directory`);
   const partitions: ArchivedPartition[] = [];
   for (const p of archived) {
     const select =
@@ -171,7 +181,10 @@ export async function archivePartitions(
     },
     options.signer,
   );
-  await writeFile(join(options.outDir, SEAL_FILE), `${JSON.stringify(seal, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(join(options.outDir, SEAL_FILE), `${JSON.stringify(seal, null, 2)}\n`, {
+    mode: 0o600,
+    flag: "wx",
+  });
   // Only once the archive and its seal are on disk: detach and drop, and retire the archived rollup hours.
   await db.transaction(async (tx) => {
     for (const p of archived) {

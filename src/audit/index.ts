@@ -8,7 +8,8 @@ export {
   type SqlExecutor,
   type PostgresOptions,
 } from "./sql.ts";
-export { migrate, MIGRATIONS } from "./migrations.ts";
+export { migrate, MIGRATIONS, MigrationPrivilegeError } from "./migrations.ts";
+export { grantServerRole, serverRoleGrants } from "./server-role.ts";
 export { GENESIS_HASH, rowHash, type ChainBreak, type ChainedEventRow } from "./chain.ts";
 export { AuditStore } from "./store.ts";
 export {

@@ -1,5 +1,6 @@
 // Numbered, versioned schema migrations, applied once each, in order, under a transaction-scoped advisory
 // lock so that several replicas starting together apply each exactly once.
+import { LEAST_PRIVILEGE } from "./least-privilege-sql.ts";
 import { PARTITIONING } from "./partitioning-sql.ts";
 import type { SqlClient } from "./sql.ts";
 
@@ -166,10 +167,60 @@ select execution_id, issued_at from audit_decisions;
     name: "audit tables partitioned by time, with partitions made ahead of need",
     sql: PARTITIONING,
   },
+  {
+    version: 6,
+    name: "least privilege: partitions made and dropped through the owner's functions, within its retention floor",
+    sql: LEAST_PRIVILEGE,
+  },
 ];
+
+/** The schema lacks migrations and this role may not apply them: the owner must (`parmana audit migrate`). */
+export class MigrationPrivilegeError extends Error {
+  readonly pending: readonly number[];
+
+  constructor(pending: readonly number[], cause: unknown) {
+    super(
+      `the audit database lacks migration ${pending.join(", ")} and this role may not change its schema: ` +
+        "apply them with the owner's role (parmana audit migrate --database-url <owner's URL> --grant <this role>)",
+      { cause },
+    );
+    this.name = "MigrationPrivilegeError";
+    this.pending = pending;
+  }
+}
+
+/** Versions applied so far (none when the schema is new), read without taking any lock. */
+async function appliedVersions(db: SqlClient): Promise<Set<number>> {
+  const [exists] = await db.query<{ present: boolean }>(
+    "select to_regclass('schema_migrations') is not null as present",
+  );
+  if (exists?.present !== true) return new Set();
+  return new Set(
+    (await db.query<{ version: number }>("select version from schema_migrations")).map((r) => r.version),
+  );
+}
 
 /** Applies the migrations this database lacks (up to `upTo`, for tests of a migration); returns those applied. */
 export async function migrate(db: SqlClient, upTo = Number.POSITIVE_INFINITY): Promise<number[]> {
+  // Up to date: nothing to change, so a server whose role may not change the schema starts.
+  const before = await appliedVersions(db);
+  const pending = MIGRATIONS.filter((m) => !before.has(m.version) && m.version <= upTo).map((m) => m.version);
+  if (pending.length === 0) return [];
+  try {
+    return await applyPending(db, upTo);
+  } catch (error) {
+    if (isInsufficientPrivilege(error)) throw new MigrationPrivilegeError(pending, error);
+    throw error;
+  }
+}
+
+function isInsufficientPrivilege(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause)
+    if ((e as { code?: unknown }).code === "42501") return true;
+  return false;
+}
+
+async function applyPending(db: SqlClient, upTo: number): Promise<number[]> {
   return db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
     await tx.query(`create table if not exists schema_migrations (

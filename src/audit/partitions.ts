@@ -52,6 +52,12 @@ export async function partitionsOf(db: SqlExecutor, table: string): Promise<Part
 export interface MaintenanceReport {
   readonly created: readonly string[];
   readonly dropped: readonly string[];
+  /** Retentions shorter than the database owner's floor (audit_retention_floor): nothing of them is dropped. */
+  readonly belowFloor: readonly {
+    readonly table: string;
+    readonly days: number;
+    readonly floorDays: number;
+  }[];
   /** Rows that fell into a default partition (a partition was missing when they were written). */
   readonly inDefault: number;
 }
@@ -66,6 +72,14 @@ export async function maintainPartitions(
     await tx.query("select pg_advisory_xact_lock($1)", [MAINTENANCE_LOCK]);
     const created: string[] = [];
     const dropped: string[] = [];
+    const belowFloor: { table: string; days: number; floorDays: number }[] = [];
+    const floors = new Map(
+      (
+        await tx.query<{ table_name: string; min_days: number }>(
+          "select table_name, min_days from audit_retention_floor",
+        )
+      ).map((r) => [r.table_name, r.min_days]),
+    );
     let inDefault = 0;
     for (const { table, period, ahead } of PARTITIONED_TABLES) {
       const before = new Set((await partitionsOf(tx, table)).map((p) => p.name));
@@ -78,18 +92,22 @@ export async function maintainPartitions(
       );
       created.push(...made.map((r) => r.name).filter((n) => !before.has(n)));
       const days = (retention as Record<string, number | undefined>)[table] ?? 0;
-      if (days > 0) {
+      const floorDays = floors.get(table);
+      if (days > 0 && (floorDays === undefined || days < floorDays))
+        belowFloor.push({ table, days, floorDays: floorDays ?? Number.POSITIVE_INFINITY });
+      else if (days > 0) {
+        // Whole partitions only, through the owner's function (which checks the floor again).
         const cutoff = now.getTime() - days * 86_400_000;
         for (const p of await partitionsOf(tx, table)) {
-          if (p.to.getTime() > cutoff || !/^[a-z0-9_]+$/.test(p.name)) continue;
-          await tx.exec(`drop table ${p.name}`);
+          if (p.to.getTime() > cutoff) continue;
+          await tx.query("select parmana_drop_partition($1, $2)", [table, p.name]);
           dropped.push(p.name);
         }
       }
       const [row] = await tx.query<{ n: string }>(`select count(*)::text as n from ${table}_default`);
       inDefault += Number(row?.n ?? 0);
     }
-    return { created, dropped, inDefault };
+    return { created, dropped, belowFloor, inDefault };
   });
 }
 

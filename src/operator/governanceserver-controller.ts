@@ -28,6 +28,7 @@ import {
   renderService,
   renderServiceAccount,
   renderServiceMonitor,
+  type AuditRetentionDefaults,
   type BundleSet,
   type SelectedBundle,
 } from "./render.ts";
@@ -67,6 +68,7 @@ export interface GovernanceServerContext {
   readonly events: EventRecorder;
   readonly logger: Logger;
   readonly defaultImage: string;
+  readonly auditRetentionDefaults?: AuditRetentionDefaults;
   /** Whether the Prometheus Operator's ServiceMonitor is served (asked once, then cached by the caller). */
   readonly serviceMonitors: () => Promise<boolean>;
   /** Told the Ready state after each reconcile (the operator's parmana_governanceserver_ready gauge). */
@@ -254,7 +256,12 @@ async function applyChildren(
     await client.apply(ResourceTypes.serviceMonitor, renderServiceMonitor(gs), FIELD_MANAGER);
   return client.apply<DeploymentObject>(
     ResourceTypes.deployment,
-    renderDeployment(gs, { set, secretsHash, defaultImage: ctx.defaultImage }),
+    renderDeployment(gs, {
+      set,
+      secretsHash,
+      defaultImage: ctx.defaultImage,
+      ...(ctx.auditRetentionDefaults && { auditRetentionDefaults: ctx.auditRetentionDefaults }),
+    }),
     FIELD_MANAGER,
   );
 }

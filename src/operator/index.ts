@@ -16,3 +16,4 @@ export {
   type PolicyBundleSpec,
 } from "./schema.ts";
 export * as render from "./render.ts";
+export type { AuditRetentionDefaults } from "./render.ts";

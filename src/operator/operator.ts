@@ -15,7 +15,7 @@ import { LeaderElector } from "./leader.ts";
 import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
 import { reconcilePolicyBundle } from "./policybundle-controller.ts";
 import { WorkQueue, type ReconcileResult } from "./queue.ts";
-import { LABEL_MANAGED_BY, MANAGER, defaultImage } from "./render.ts";
+import { LABEL_MANAGED_BY, MANAGER, defaultImage, type AuditRetentionDefaults } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
 
 export interface OperatorOptions {
@@ -39,6 +39,8 @@ export interface OperatorOptions {
   readonly metricsHost?: string;
   readonly exportSinks?: readonly ExportSink[];
   readonly defaultImage?: string;
+  /** Audit retention for GovernanceServers that do not set spec.audit.retention. */
+  readonly auditRetentionDefaults?: AuditRetentionDefaults;
   readonly resyncMs?: number;
 }
 
@@ -263,6 +265,9 @@ export class Operator {
       events,
       logger,
       defaultImage: this.#options.defaultImage ?? defaultImage(),
+      ...(this.#options.auditRetentionDefaults && {
+        auditRetentionDefaults: this.#options.auditRetentionDefaults,
+      }),
       readiness: (namespace: string, name: string, ready: boolean | undefined) => {
         if (ready === undefined) this.metrics.serverReady.remove({ namespace, name });
         else this.metrics.serverReady.set({ namespace, name }, ready ? 1 : 0);

@@ -229,19 +229,28 @@ function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; m
   return { env, volumes, mounts };
 }
 
+/** Audit retention (days) for servers whose spec does not set it: the operator's flags, from the Helm values. */
+export type AuditRetentionDefaults = Readonly<
+  Partial<Record<"apiAccessDays" | "decisionsDays" | "verificationsDays", number>>
+>;
+
 export interface DeploymentInput {
   readonly set: BundleSet;
   readonly secretsHash: string;
   readonly defaultImage: string;
+  readonly auditRetentionDefaults?: AuditRetentionDefaults;
 }
 
-/** The audit retention and replay window a GovernanceServer asks for, as the server's variables. */
-function auditRetentionEnv(spec: GovernanceServer["spec"]): EnvVar[] {
-  const r = spec.audit.retention;
+/**
+ * The audit retention and replay window a GovernanceServer asks for (else the operator's defaults), as the
+ * server's variables.
+ */
+function auditRetentionEnv(spec: GovernanceServer["spec"], defaults: AuditRetentionDefaults = {}): EnvVar[] {
+  const r = { ...defaults, ...spec.audit.retention };
   const pairs: [string, number | undefined][] = [
-    ["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS", r?.apiAccessDays],
-    ["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS", r?.decisionsDays],
-    ["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS", r?.verificationsDays],
+    ["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS", r.apiAccessDays],
+    ["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS", r.decisionsDays],
+    ["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS", r.verificationsDays],
     ["PARMANA_REPLAY_RETENTION_SECONDS", spec.audit.replayRetentionSeconds],
   ];
   return pairs.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
@@ -268,7 +277,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     secretEnv("REDIS_URL", spec.redis.urlSecretRef),
     secretEnv("AUDIT_DATABASE_URL", spec.audit.databaseUrlSecretRef),
     { name: "PARMANA_AUDIT_REQUIRED", value: String(spec.audit.required ?? true) },
-    ...auditRetentionEnv(spec),
+    ...auditRetentionEnv(spec, input.auditRetentionDefaults),
     {
       name: "PARMANA_RATE_LIMIT_NAMESPACE",
       value: `parmana:ratelimit:${gs.metadata.namespace}/${gs.metadata.name}:`,

@@ -13,6 +13,7 @@ import {
   openPglite,
   startPartitionMaintenance,
   type SqlClient,
+  MigrationPrivilegeError,
 } from "../audit/index.ts";
 import { systemClock as utilClock } from "../util/clock.ts";
 import { loadTrustDirectory } from "../bundle/index.ts";
@@ -129,6 +130,8 @@ async function openAuditDatabase(
   try {
     await migrate(sql);
   } catch (error) {
+    if (error instanceof MigrationPrivilegeError)
+      throw new ConfigError(`AUDIT_DATABASE_URL: ${error.message}`);
     const reason =
       error instanceof Error ? (error.cause instanceof Error ? error.cause : error).message : String(error);
     throw new ConfigError(`AUDIT_DATABASE_URL: cannot migrate the audit database (${reason})`);
@@ -147,6 +150,11 @@ function maintainAudit(config: ServerConfig, sql: SqlClient, logger: Logger, res
       else {
         if (outcome.created.length + outcome.dropped.length > 0)
           logger.info({ created: outcome.created, dropped: outcome.dropped }, "audit partitions maintained");
+        for (const { table, days, floorDays } of outcome.belowFloor)
+          logger.error(
+            { table, days, floorDays },
+            `audit retention of ${table} (${String(days)} days) is below the database owner's floor (${String(floorDays)} days, audit_retention_floor): nothing of it is dropped`,
+          );
         if (outcome.inDefault > 0)
           logger.error(
             { rows: outcome.inDefault },

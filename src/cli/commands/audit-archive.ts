@@ -14,9 +14,11 @@ import {
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
 import { loadSigningKeyFile, loadTrust } from "./load.ts";
 
-export const ARCHIVE_USAGE = `  parmana audit archive --before DATE --out DIR --key FILE [--database-url URL] [--json]
-      exports every audit partition that ends at or before DATE (JSON Lines, gzip) with a seal signed by
-      the key, then detaches and drops them (run it with the database owner's role)
+export const ARCHIVE_USAGE = `  parmana audit archive (--before DATE | --older-than DAYS) (--out DIR | --out-root DIR) --key FILE
+                        [--database-url URL] [--json]
+      exports every audit partition that ends at or before DATE (or DAYS days ago: the retention of security
+      events, for a CronJob) as JSON Lines, gzip, with a seal signed by the key, then detaches and drops them
+      (run it with the database owner's role); --out-root writes to a new DIR/before-<cutoff> each run
   parmana audit verify-archive DIR --trusted-keys KEYDIR [--json]
       checks an archive offline: the seal's signature, each file's rows and hash, the archived chain`;
 
@@ -26,10 +28,20 @@ function databaseUrl(given: string | undefined, env: NodeJS.ProcessEnv): string 
   return url;
 }
 
-function dateArg(text: string | undefined): Date {
-  const date = text === undefined ? new Date(Number.NaN) : new Date(text);
+function cutoffArg(before: string | undefined, olderThan: string | undefined, now: number): Date {
+  if ((before === undefined) === (olderThan === undefined))
+    throw new UsageError(
+      "give one of --before DATE (RFC 3339, e.g. 2026-01-01T00:00:00Z) or --older-than DAYS",
+    );
+  if (olderThan !== undefined) {
+    const days = Number(olderThan);
+    if (!/^\d{1,5}$/.test(olderThan) || days < 1)
+      throw new UsageError("--older-than DAYS must be a whole number of days, at least 1");
+    return new Date(now - days * 86_400_000);
+  }
+  const date = new Date(before ?? "");
   if (Number.isNaN(date.getTime()))
-    throw new UsageError("--before DATE (RFC 3339, e.g. 2026-01-01T00:00:00Z) is required");
+    throw new UsageError("--before DATE must be RFC 3339, e.g. 2026-01-01T00:00:00Z");
   return date;
 }
 
@@ -42,26 +54,31 @@ export async function archiveCommand(
     args: [...args],
     options: {
       before: { type: "string" },
+      "older-than": { type: "string" },
       out: { type: "string" },
+      "out-root": { type: "string" },
       key: { type: "string" },
       "database-url": { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
-  const before = dateArg(values.before);
-  if (values.out === undefined) throw new UsageError("--out DIR (where the archive is written) is required");
+  const before = cutoffArg(values.before, values["older-than"], Date.now());
+  if ((values.out === undefined) === (values["out-root"] === undefined))
+    throw new UsageError("give one of --out DIR (where the archive is written) or --out-root DIR");
+  const outDir =
+    values.out ?? join(values["out-root"] ?? "", `before-${before.toISOString().replace(/[-:]|\.\d+/g, "")}`);
   const signer = await loadSigningKeyFile(values.key);
   const sql = connectPostgres({
     connectionString: databaseUrl(values["database-url"], env),
     maxConnections: 2,
   });
   try {
-    const seal = await archivePartitions(sql, { before, outDir: values.out, signer });
+    const seal = await archivePartitions(sql, { before, outDir, signer });
     const rows = seal.partitions.reduce((n, p) => n + p.rows, 0);
     if (values.json) printJson(io, seal);
     else
       io.out(
-        `archived ${String(seal.partitions.length)} partitions (${String(rows)} rows) before ${seal.before} to ${values.out}; seal ${join(values.out, SEAL_FILE)} signed by ${seal.signerKeyId}`,
+        `archived ${String(seal.partitions.length)} partitions (${String(rows)} rows) before ${seal.before} to ${outDir}; seal ${join(outDir, SEAL_FILE)} signed by ${seal.signerKeyId}`,
       );
     return ExitCode.ok;
   } catch (error) {

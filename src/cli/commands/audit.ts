@@ -4,12 +4,14 @@ import { parseArgs } from "node:util";
 import { AuditStore, connectPostgres, type ChainBreak, type RollupMismatch } from "../../audit/index.ts";
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
 import { ARCHIVE_USAGE, archiveCommand, sealStart, verifyArchiveCommand } from "./audit-archive.ts";
+import { MIGRATE_USAGE, migrateCommand } from "./audit-migrate.ts";
 
 export const AUDIT_USAGE = `Usage:
   parmana audit verify-chain [--database-url URL] [--from-seal SEAL] [--json]
       recomputes the hash chain over audit_security_events (URL defaults to AUDIT_DATABASE_URL) — from the
       first row, or after an archive from its seal's last row — and checks the hourly rollup against it
 ${ARCHIVE_USAGE}
+${MIGRATE_USAGE}
 
 Exit 0 when everything verifies, 1 naming the first row that was edited, inserted or deleted (or the first hour
 whose rollup differs, or the archive file and row), 2 on a usage or connection error.`;
@@ -43,10 +45,11 @@ export async function auditCommand(args: readonly string[], io: CliIo): Promise<
   const [sub, ...rest] = args;
   if (sub === "archive") return archiveCommand(rest, io, process.env);
   if (sub === "verify-archive") return verifyArchiveCommand(rest, io);
+  if (sub === "migrate") return migrateCommand(rest, io, process.env);
   if (sub !== "verify-chain")
     throw new UsageError(
       sub === undefined
-        ? "audit needs a subcommand: verify-chain, archive or verify-archive"
+        ? "audit needs a subcommand: verify-chain, archive, verify-archive or migrate"
         : `unknown audit subcommand '${sub}'`,
     );
   const { values } = parseArgs({

@@ -8,7 +8,7 @@ import {
   loadExportConfig,
   type ExportSink,
 } from "../../export/index.ts";
-import { KubeClient, Operator } from "../../operator/index.ts";
+import { KubeClient, Operator, type AuditRetentionDefaults } from "../../operator/index.ts";
 import { createLogger } from "../../server/index.ts";
 import { ExitCode, UsageError, type CliIo } from "../io.ts";
 
@@ -36,6 +36,20 @@ function positive(name: string, raw: string | undefined, fallback: number, min =
   if (!Number.isSafeInteger(n) || n < min)
     throw new UsageError(`--${name} must be a whole number ≥ ${String(min)}`);
   return n;
+}
+
+/** The --default-*-retention-days flags: days (0 keeps all), as far as given; the servers' own default else. */
+function retentionDefaults(values: Record<string, string | boolean | undefined>): AuditRetentionDefaults {
+  const days = (table: string): number | undefined => {
+    const raw = values[`default-${table}-retention-days`];
+    return typeof raw === "string" ? positive(`default-${table}-retention-days`, raw, 0, 0) : undefined;
+  };
+  const given = {
+    apiAccessDays: days("api-access"),
+    decisionsDays: days("decisions"),
+    verificationsDays: days("verifications"),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
 }
 
 /** The export sinks from PARMANA_EXPORT_* (undefined after printing a config error). */
@@ -67,6 +81,9 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
       "leader-election-namespace": { type: "string" },
       "lease-duration": { type: "string" },
       "default-image": { type: "string" },
+      "default-api-access-retention-days": { type: "string" },
+      "default-decisions-retention-days": { type: "string" },
+      "default-verifications-retention-days": { type: "string" },
     },
   });
   const leaderElect = values["leader-elect"] ?? "true";
@@ -88,6 +105,7 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
     metricsPort: positive("metrics-port", values["metrics-port"], 8080, 0),
     exportSinks: sinks,
     ...(values["default-image"] !== undefined && { defaultImage: values["default-image"] }),
+    auditRetentionDefaults: retentionDefaults(values),
     leaderElection:
       leaderElect === "true"
         ? {

@@ -47,12 +47,11 @@ test("audit archive: partitions before a date go to a sealed archive; it verifie
   await mkdir(join(dir, "trusted"));
   await writeFile(join(dir, "trusted", "archiver.pub"), pair.publicKeyPem);
   const out = join(dir, "archive");
-  const before = new Date(Date.now() - 60 * 86_400_000).toISOString();
 
   const archived = await parmana([
     "archive",
-    "--before",
-    before,
+    "--older-than", // 60 days: as a CronJob gives the security events' retention
+    "60",
     "--out",
     out,
     "--key",
@@ -69,6 +68,34 @@ test("audit archive: partitions before a date go to a sealed archive; it verifie
   assert.equal(verified.code, 0, verified.stderr);
   const seal = join(out, "seal.json");
   assert.equal((await parmana(["verify-chain", "--database-url", url, "--from-seal", seal])).code, 0);
+  const sealText = await readFile(seal, "utf8");
+  const again = await parmana([
+    "archive",
+    "--older-than",
+    "60",
+    "--out",
+    out,
+    "--key",
+    join(dir, "seal.key"),
+    "--database-url",
+    url,
+  ]);
+  assert.equal(again.code, 1, "a second archive into the same directory is refused");
+  assert.match(again.stderr, /already holds an archive/);
+  assert.equal(await readFile(seal, "utf8"), sealText, "the first archive's seal is untouched");
+  const rooted = await parmana([
+    "archive",
+    "--older-than",
+    "60",
+    "--out-root",
+    join(dir, "monthly"),
+    "--key",
+    join(dir, "seal.key"),
+    "--database-url",
+    url,
+  ]);
+  assert.equal(rooted.code, 0, rooted.stderr);
+  assert.match(rooted.stdout, /archived 0 partitions \(0 rows\) .* to .*monthly\/before-\d{8}T\d{6}Z;/);
   const fromGenesis = await parmana(["verify-chain", "--database-url", url]);
   assert.equal(
     fromGenesis.code,

@@ -76,6 +76,8 @@ test("chart: helm lint; helm template with default and full values; bad values a
     "--namespace=risk",
     "siem.parmana",
     "otel-collector",
+    "--default-api-access-retention-days=14",
+    "--default-decisions-retention-days=400",
   ])
     assert.ok(deployment.includes(expected), expected);
   const dashboard = byKind("ConfigMap").find((c) => c.metadata.name.endsWith("-dashboard"));
@@ -93,6 +95,10 @@ test("chart: helm lint; helm template with default and full values; bad values a
   await refused(["--set", "replicas=2"], /additional properties 'replicas' not allowed/);
   await refused(["--set", "watchNamespace=Not_A_Namespace"], /\/watchNamespace/);
   await refused(["--set", "export.kafka.format=xml"], /\/export\/kafka\/format/);
+  await refused(
+    ["--set", "governanceServerDefaults.audit.retention.apiAccessDays=-1"],
+    /\/governanceServerDefaults\/audit\/retention\/apiAccessDays/,
+  );
 });
 
 test("chart: its RBAC rules are deploy/operator/rbac.yaml's, and its PrometheusRule is files/alerts.yaml", async () => {

@@ -79,6 +79,7 @@ async function manifests(): Promise<string[]> {
       ).stdout,
     ],
     ["deploy.yaml", (await tool("kubectl", ["kustomize", join(root, "deploy")])).stdout],
+    ["deploy-audit.yaml", (await tool("kubectl", ["kustomize", join(root, "deploy/audit")])).stdout],
     ["governanceserver-objects.yaml", await governanceServerObjects()],
   ];
   return Promise.all(

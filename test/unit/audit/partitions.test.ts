@@ -64,7 +64,7 @@ test("partitions: migration 5 on a populated database keeps every row, id and th
   const ids = await db.query<{ id: string }>("select id::text as id from audit_security_events order by id");
   assert.deepEqual(await store.verifyChain(), { checked: 25 });
 
-  assert.deepEqual(await migrate(db), [5]);
+  assert.deepEqual(await migrate(db, 5), [5]);
   assert.deepEqual(await counts(db), before, "every row moved");
   assert.deepEqual(
     await db.query("select id::text as id from audit_security_events order by id"),
@@ -133,5 +133,67 @@ test("partitions: maintenance makes partitions ahead, and retention drops whole 
     (await partitionsOf(db, "audit_decisions")).length,
     decisionPartitions,
     "tables without retention keep all",
+  );
+});
+
+test("partitions: the owner's drop function removes only whole partitions past the floor, never security events", async (t) => {
+  const db = await database(t);
+  const day = 86_400_000;
+  const code = async (sql: string, params: unknown[]): Promise<string> =>
+    db.query(sql, params).then(
+      () => "dropped",
+      (error: unknown) => {
+        for (let e: unknown = error; e instanceof Error; e = e.cause) {
+          const { code } = e as { code?: unknown };
+          if (typeof code === "string") return code;
+        }
+        return String(error);
+      },
+    );
+  const make = async (table: string, period: string, at: Date): Promise<string> => {
+    const [row] = await db.query<{ name: string }>("select parmana_make_partition($1, $2, $3) as name", [
+      table,
+      period,
+      at,
+    ]);
+    return row?.name ?? "";
+  };
+  const drop = "select parmana_drop_partition($1, $2)";
+  const recent = await make("audit_api_access", "day", new Date(Date.now() - 3 * day));
+  const old = await make("audit_api_access", "day", new Date(Date.now() - 10 * day));
+  const oldEvents = await make("audit_security_events", "month", new Date(Date.now() - 100 * day));
+  assert.equal(await code(drop, ["audit_api_access", recent]), "42501", "inside the 7-day floor");
+  assert.equal(
+    await code(drop, ["audit_security_events", oldEvents]),
+    "42501",
+    "security events: archive only",
+  );
+  assert.equal(await code(drop, ["audit_api_access", "audit_api_access_default"]), "42501", "no range");
+  assert.equal(await code(drop, ["audit_api_access", oldEvents]), "22023", "not a partition of that table");
+  assert.equal(await code(drop, ["audit_api_access", old]), "dropped");
+  assert.equal(await code("select parmana_make_partition('schema_migrations', 'day', now())", []), "22023");
+
+  const report = await maintainPartitions(db, new Date(), { audit_decisions: 7, audit_api_access: 8 });
+  assert.deepEqual(report.belowFloor, [{ table: "audit_decisions", days: 7, floorDays: 90 }]);
+  await db.query("update audit_retention_floor set min_days = 5 where table_name = 'audit_decisions'");
+  const lowered = await maintainPartitions(db, new Date(), { audit_decisions: 7 });
+  assert.deepEqual(lowered.belowFloor, [], "the owner lowered the floor");
+});
+
+test("partitions: migrate changes nothing on a current schema (a role that may not change it starts)", async (t) => {
+  const db = await database(t);
+  const statements: string[] = [];
+  const watching = {
+    ...db,
+    query: (sql: string, params?: readonly unknown[]) => {
+      statements.push(sql);
+      return db.query(sql, params);
+    },
+    transaction: () => Promise.reject(new Error("migrate opened a transaction on a current schema")),
+  } as SqlClient;
+  assert.deepEqual(await migrate(watching), []);
+  assert.ok(
+    statements.every((s) => /^\s*select/i.test(s)),
+    statements.join("\n"),
   );
 });

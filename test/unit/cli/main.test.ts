@@ -40,3 +40,27 @@ test("cli: help for a command prints its usage", async () => {
   assert.equal(result.code, ExitCode.ok);
   assert.match(result.out.join("\n"), /parmana verify bundle DIR --trusted-keys KEYDIR/);
 });
+
+test("cli: audit archive and migrate refuse incomplete or contradictory arguments before touching a database", async () => {
+  const cases: [string[], RegExp][] = [
+    [["audit", "archive", "--out", "d", "--key", "k"], /one of --before DATE .* or --older-than DAYS/],
+    [["audit", "archive", "--before", "2026-01-01T00:00:00Z", "--older-than", "30"], /one of --before/],
+    [["audit", "archive", "--older-than", "0", "--out", "d"], /at least 1/],
+    [["audit", "archive", "--older-than", "ten", "--out", "d"], /whole number of days/],
+    [["audit", "archive", "--before", "yesterday", "--out", "d"], /RFC 3339/],
+    [["audit", "archive", "--older-than", "30"], /one of --out DIR .* or --out-root DIR/],
+    [["audit", "archive", "--older-than", "30", "--out", "a", "--out-root", "b"], /one of --out DIR/],
+    [["audit", "migrate"], /--database-url or set AUDIT_DATABASE_URL/],
+  ];
+  const saved = process.env["AUDIT_DATABASE_URL"];
+  delete process.env["AUDIT_DATABASE_URL"];
+  try {
+    for (const [argv, message] of cases) {
+      const result = await run(argv);
+      assert.equal(result.code, ExitCode.usage, argv.join(" "));
+      assert.match(result.err.join("\n"), message, argv.join(" "));
+    }
+  } finally {
+    if (saved !== undefined) process.env["AUDIT_DATABASE_URL"] = saved;
+  }
+});

@@ -120,3 +120,29 @@ test("render: audit retention and the replay window reach the server as its vari
   assert.equal(set["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS"], undefined, "unset: the server's default");
   assert.equal(env({})["PARMANA_REPLAY_RETENTION_SECONDS"], undefined);
 });
+
+test("render: the operator's retention defaults (Helm's governanceServerDefaults) fill what the spec leaves out", () => {
+  const env = (retention?: GovernanceServerSpec["audit"]["retention"]): Record<string, unknown> => {
+    const gs = {
+      ...sample,
+      metadata: { ...sample.metadata, uid: "u-1" },
+      spec: { ...sample.spec, audit: { ...sample.spec.audit, ...(retention && { retention }) } },
+    };
+    const deployment = renderDeployment(gs, {
+      ...input,
+      auditRetentionDefaults: { apiAccessDays: 14, decisionsDays: 400 },
+    }) as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    };
+    return Object.fromEntries(
+      (deployment.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+    );
+  };
+  const defaulted = env();
+  assert.equal(defaulted["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS"], "14");
+  assert.equal(defaulted["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS"], "400");
+  assert.equal(defaulted["PARMANA_AUDIT_RETENTION_VERIFICATIONS_DAYS"], undefined);
+  const own = env({ apiAccessDays: 3 });
+  assert.equal(own["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS"], "3", "the spec wins");
+  assert.equal(own["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS"], "400");
+});
