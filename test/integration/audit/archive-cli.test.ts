@@ -48,17 +48,19 @@ test("audit archive: partitions before a date go to a sealed archive; it verifie
   await writeFile(join(dir, "trusted", "archiver.pub"), pair.publicKeyPem);
   const out = join(dir, "archive");
 
-  const archived = await parmana([
-    "archive",
-    "--older-than", // 60 days: as a CronJob gives the security events' retention
-    "60",
-    "--out",
-    out,
-    "--key",
-    join(dir, "seal.key"),
-    "--database-url",
-    url,
-  ]);
+  // What ended 60 days ago, as a CronJob gives the security events' retention.
+  const archive = (...where: string[]): ReturnType<typeof parmana> =>
+    parmana([
+      "archive",
+      "--older-than",
+      "60",
+      ...where,
+      "--key",
+      join(dir, "seal.key"),
+      "--database-url",
+      url,
+    ]);
+  const archived = await archive("--out", out);
   assert.equal(archived.code, 0, archived.stderr);
   assert.match(archived.stdout, /^archived \d+ partitions \(\d+ rows\) before /);
   const [left] = await db.query<{ n: string }>("select count(*)::text as n from audit_security_events");
@@ -69,31 +71,11 @@ test("audit archive: partitions before a date go to a sealed archive; it verifie
   const seal = join(out, "seal.json");
   assert.equal((await parmana(["verify-chain", "--database-url", url, "--from-seal", seal])).code, 0);
   const sealText = await readFile(seal, "utf8");
-  const again = await parmana([
-    "archive",
-    "--older-than",
-    "60",
-    "--out",
-    out,
-    "--key",
-    join(dir, "seal.key"),
-    "--database-url",
-    url,
-  ]);
+  const again = await archive("--out", out);
   assert.equal(again.code, 1, "a second archive into the same directory is refused");
   assert.match(again.stderr, /already holds an archive/);
   assert.equal(await readFile(seal, "utf8"), sealText, "the first archive's seal is untouched");
-  const rooted = await parmana([
-    "archive",
-    "--older-than",
-    "60",
-    "--out-root",
-    join(dir, "monthly"),
-    "--key",
-    join(dir, "seal.key"),
-    "--database-url",
-    url,
-  ]);
+  const rooted = await archive("--out-root", join(dir, "monthly"));
   assert.equal(rooted.code, 0, rooted.stderr);
   assert.match(rooted.stdout, /archived 0 partitions \(0 rows\) .* to .*monthly\/before-\d{8}T\d{6}Z;/);
   const fromGenesis = await parmana(["verify-chain", "--database-url", url]);
