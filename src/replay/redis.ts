@@ -1,7 +1,12 @@
-// The production replay store: one Lua script per transition, each on a single key (Redis Cluster-safe),
-// atomic on the server, guarded by the token returned at reservation. Unreachable Redis fails closed.
+// The production replay store: one Lua script per transition, each on a single key (so on one slot of a Redis
+// Cluster), atomic on the server, guarded by the token returned at reservation. Unreachable Redis fails closed.
+// With replicas (Sentinel, Cluster), a reservation and a confirmation are durable only once `minReplicas`
+// replicas have them: each is sent with a WAIT in the same pipeline, and one not acknowledged in time fails
+// closed — replication is asynchronous, and a write acknowledged by a primary that dies before a replica has it
+// is lost on failover.
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander } from "ioredis";
+import type { ReplayRedis } from "./redis-connection.ts";
 import {
   DEFAULT_REPLAY_TIMINGS,
   ReplayState,
@@ -49,19 +54,81 @@ interface ReplayCommands {
   ): Promise<number>;
 }
 
+/** How many replicas must hold a transition before it counts, and how long to wait for them. */
+export interface ReplicaDurability {
+  readonly minReplicas: number;
+  readonly waitMs: number;
+}
+
+/** One script call, to run directly or in a pipeline. */
+type Script =
+  | {
+      readonly name: "parmanaReplayReserve";
+      readonly args: Parameters<ReplayCommands["parmanaReplayReserve"]>;
+    }
+  | {
+      readonly name: "parmanaReplayTransition";
+      readonly args: Parameters<ReplayCommands["parmanaReplayTransition"]>;
+    };
+
+type Pipelined = ChainableCommander & {
+  parmanaReplayReserve(...args: Parameters<ReplayCommands["parmanaReplayReserve"]>): Pipelined;
+  parmanaReplayTransition(...args: Parameters<ReplayCommands["parmanaReplayTransition"]>): Pipelined;
+};
+
 export class RedisReplayStore implements ReplayStore {
   readonly kind = "redis" as const;
-  readonly #redis: Redis & ReplayCommands;
+  readonly #redis: ReplayRedis & ReplayCommands;
   readonly #timings: ReplayTimings;
   readonly #prefix: string;
+  readonly #durability: ReplicaDurability;
 
   /** `redis` should fail fast (enableOfflineQueue false, a command timeout): this store fails closed. */
-  constructor(redis: Redis, timings: ReplayTimings = DEFAULT_REPLAY_TIMINGS, prefix = "parmana:replay:") {
+  constructor(
+    redis: ReplayRedis,
+    timings: ReplayTimings = DEFAULT_REPLAY_TIMINGS,
+    prefix = "parmana:replay:",
+    durability: ReplicaDurability = { minReplicas: 0, waitMs: 0 },
+  ) {
     redis.defineCommand("parmanaReplayReserve", { numberOfKeys: 1, lua: RESERVE });
     redis.defineCommand("parmanaReplayTransition", { numberOfKeys: 1, lua: TRANSITION });
-    this.#redis = redis as Redis & ReplayCommands;
+    this.#redis = redis as ReplayRedis & ReplayCommands;
     this.#timings = timings;
     this.#prefix = prefix;
+    this.#durability = durability;
+  }
+
+  #direct(script: Script): Promise<unknown> {
+    return script.name === "parmanaReplayReserve"
+      ? this.#redis.parmanaReplayReserve(...script.args)
+      : this.#redis.parmanaReplayTransition(...script.args);
+  }
+
+  /**
+   * Runs one script; when replicas are required, followed by WAIT in the same pipeline (so on the same
+   * connection, to the primary that holds the key). Returns its reply and whether enough replicas have it.
+   */
+  async #durable(script: Script, durable = true): Promise<{ reply: unknown; replicated: boolean }> {
+    const { minReplicas, waitMs } = this.#durability;
+    if (minReplicas === 0 || !durable) return { reply: await this.#direct(script), replicated: true };
+    const pipeline = this.#redis.pipeline() as Pipelined;
+    const queued =
+      script.name === "parmanaReplayReserve"
+        ? pipeline.parmanaReplayReserve(...script.args)
+        : pipeline.parmanaReplayTransition(...script.args);
+    const results = await queued.wait(minReplicas, waitMs).exec();
+    const [[error, reply] = [new Error("the pipeline was not run"), null], [waitError, acked] = [null, 0]] =
+      results ?? [];
+    if (error) throw error;
+    if (waitError) throw waitError;
+    return { reply, replicated: Number(acked) >= minReplicas };
+  }
+
+  #notReplicated(what: string): ReplayStoreUnavailableError {
+    const { minReplicas, waitMs } = this.#durability;
+    return new ReplayStoreUnavailableError(
+      `replay store (Redis): the ${what} reached fewer than ${String(minReplicas)} replica(s) within ${String(waitMs)} ms`,
+    );
   }
 
   #key(executionId: string): string {
@@ -78,15 +145,24 @@ export class RedisReplayStore implements ReplayStore {
 
   async reserve(executionId: string, fingerprint: string): Promise<Reservation> {
     const token = randomUUID();
-    const [state, existing] = await this.#call("reserve", () =>
-      this.#redis.parmanaReplayReserve(
-        this.#key(executionId),
-        fingerprint,
-        token,
-        new Date().toISOString(),
-        this.#timings.reservedTtlMs,
-      ),
+    const { reply, replicated } = await this.#call("reserve", () =>
+      this.#durable({
+        name: "parmanaReplayReserve",
+        args: [
+          this.#key(executionId),
+          fingerprint,
+          token,
+          new Date().toISOString(),
+          this.#timings.reservedTtlMs,
+        ],
+      }),
     );
+    const [state, existing] = reply as [string, string];
+    if (state === "OK" && !replicated) {
+      // Not durable: give the id back (where the primary still answers) and refuse.
+      await this.fail(executionId, token).catch(() => false);
+      throw this.#notReplicated("reservation");
+    }
     if (state === "OK") return { outcome: "reserved", token };
     if (state === ReplayState.reserved) return { outcome: "in_flight", fingerprint: existing };
     return { outcome: "consumed", state: state as ReplayState, fingerprint: existing };
@@ -99,17 +175,23 @@ export class RedisReplayStore implements ReplayStore {
     to: ReplayState,
     ttlMs: number | undefined,
   ): Promise<boolean> {
-    const done = await this.#call("update a reservation", () =>
-      this.#redis.parmanaReplayTransition(
+    const script: Script = {
+      name: "parmanaReplayTransition",
+      args: [
         this.#key(executionId),
         from,
         token,
         to,
         new Date().toISOString(),
         ttlMs === undefined ? "" : String(ttlMs),
-      ),
+      ],
+    };
+    // A FAILED record only shortens a wait; the states that consume an id must be durable.
+    const { reply, replicated } = await this.#call("update a reservation", () =>
+      this.#durable(script, to !== ReplayState.failed),
     );
-    return done === 1;
+    if (reply === 1 && !replicated) throw this.#notReplicated(`${to} transition`);
+    return reply === 1;
   }
 
   complete(executionId: string, token: string, state: "CONFIRMED" | "PENDING_OVERRIDE"): Promise<boolean> {

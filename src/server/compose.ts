@@ -4,7 +4,6 @@
 // shutdown — and at once if a later step fails.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import {
   AuditStore,
@@ -25,12 +24,15 @@ import {
   DEFAULT_REPLAY_TIMINGS,
   MemoryReplayStore,
   RedisReplayStore,
+  createReplayRedis,
+  keepConnected,
+  type ReplayRedis,
   type ReplayStore,
 } from "../replay/index.ts";
 import { ApiAccessLog } from "./access-log.ts";
 import { ApiKeyRing, loadApiKeyFile } from "./api-keys.ts";
 import { BundleRegistry, watchBundles, type BundleFailure } from "./bundle-registry.ts";
-import { ConfigError, type ServerConfig } from "./config.ts";
+import { ConfigError, type RedisSettings, type ServerConfig } from "./config.ts";
 import type { ServerContext } from "./context.ts";
 import { createServerMetrics, registerOutboxGauges, type ServerMetrics } from "./metrics.ts";
 import { ResourceStack } from "./resource-stack.ts";
@@ -83,18 +85,8 @@ function eventBus(
   });
 }
 
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    // Fail fast rather than queue: the replay store must fail closed, not wait.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 2_000,
-    connectTimeout: 3_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    // Commands issued in the same tick (many requests' reservations) share one write to the socket.
-    enableAutoPipelining: true,
-  });
+async function connectRedis(settings: RedisSettings): Promise<ReplayRedis> {
+  const redis = createReplayRedis(settings.target, settings);
   redis.on("error", () => undefined); // reconnects on its own; failures surface as command errors
   try {
     await redis.connect();
@@ -102,7 +94,7 @@ async function connectRedis(url: string): Promise<Redis> {
   } catch (error) {
     redis.disconnect();
     throw new ConfigError(
-      `REDIS_URL: cannot reach Redis (${error instanceof Error ? error.message : String(error)})`,
+      `REDIS_URL: cannot reach Redis (${settings.target.kind}: ${error instanceof Error ? error.message : String(error)})`,
     );
   }
   return redis;
@@ -288,13 +280,13 @@ async function replayStore(
   config: ServerConfig,
   logger: Logger,
   resources: ResourceStack,
-): Promise<{ replay: ReplayStore; redis: Redis | undefined }> {
+): Promise<{ replay: ReplayStore; redis: ReplayRedis | undefined }> {
   // Consumed ids expire from the store after the replay window; the decision log refuses them beyond it.
   const timings = {
     ...DEFAULT_REPLAY_TIMINGS,
     ...(config.replayRetentionMs !== undefined && { consumedTtlMs: config.replayRetentionMs }),
   };
-  if (!config.redisUrl) {
+  if (!config.redis) {
     if (config.production)
       logger.warn("the in-memory replay store protects one process only; use Redis in production");
     return {
@@ -302,11 +294,20 @@ async function replayStore(
       redis: undefined,
     };
   }
-  const redis = resources.add("Redis", await connectRedis(config.redisUrl), (r) => {
+  const settings = config.redis;
+  const connected = await connectRedis(settings);
+  const stopReviving = keepConnected(connected, () => {
+    logger.warn({ redis: settings.target.kind }, "the Redis client had given up; connecting again");
+  });
+  const redis = resources.add("Redis", connected, (r) => {
+    stopReviving();
     r.disconnect();
   });
+  const durability = { minReplicas: settings.minReplicas, waitMs: settings.waitMs };
   return {
-    replay: resources.add("replay store", new RedisReplayStore(redis, timings), (r) => r.close()),
+    replay: resources.add("replay store", new RedisReplayStore(redis, timings, undefined, durability), (r) =>
+      r.close(),
+    ),
     redis,
   };
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import { ExportConfigError, loadExportConfig, type ExportConfig } from "../export/index.ts";
+import { parseRedisUrl, RedisUrlError, type RedisTarget } from "../replay/index.ts";
 
 export interface RateLimits {
   readonly execute: number;
@@ -27,6 +28,8 @@ export interface ServerConfig {
   readonly workerIndex: number;
   readonly metricsPort: number;
   readonly redisUrl: string | undefined;
+  /** Where Redis is (REDIS_URL: one server, Sentinel or Cluster) and how durable a transition must be. */
+  readonly redis: RedisSettings | undefined;
   readonly auditDatabaseUrl: string | undefined;
   readonly apiKeysFile: string | undefined;
   readonly policiesRoot: string | undefined;
@@ -56,6 +59,56 @@ export interface ServerConfig {
   /** This process's name in security events (HOSTNAME, the pod name in Kubernetes; else the host's). */
   readonly instance: string;
   readonly export: ExportConfig;
+}
+
+export interface RedisSettings {
+  readonly target: RedisTarget;
+  readonly sentinelPassword: string | undefined;
+  readonly tlsCaFile: string | undefined;
+  /** Replicas that must hold a reservation or a confirmation (PARMANA_REPLAY_MIN_REPLICAS). */
+  readonly minReplicas: number;
+  /** How long to wait for them before failing closed (PARMANA_REPLAY_WAIT_MS). */
+  readonly waitMs: number;
+}
+
+/**
+ * Replicas required by default: none for one server (it has none to wait for); one with Sentinel or Cluster,
+ * so an acknowledged transition survives the loss of its primary without making a single replica's outage
+ * an outage of the service (with two replicas, one may be down).
+ */
+const DEFAULT_MIN_REPLICAS: Readonly<Record<RedisTarget["kind"], number>> = {
+  single: 0,
+  sentinel: 1,
+  cluster: 1,
+};
+
+function redisSettings(source: Source): RedisSettings | undefined {
+  const raw = text(source, "REDIS_URL");
+  if (raw === undefined) return undefined;
+  let target: RedisTarget;
+  try {
+    target = parseRedisUrl(raw);
+  } catch (error) {
+    if (error instanceof RedisUrlError) throw new ConfigError(`REDIS_URL ${error.message}`);
+    throw error;
+  }
+  const tlsCaFile = text(source, "REDIS_TLS_CA_FILE");
+  if (tlsCaFile !== undefined && !target.tls)
+    throw new ConfigError(
+      "REDIS_TLS_CA_FILE is set but REDIS_URL does not use TLS (rediss:, rediss+sentinel:, rediss+cluster:)",
+    );
+  const sentinelPassword = text(source, "REDIS_SENTINEL_PASSWORD");
+  if (sentinelPassword !== undefined && target.kind !== "sentinel")
+    throw new ConfigError(
+      "REDIS_SENTINEL_PASSWORD is set but REDIS_URL is not redis+sentinel: or rediss+sentinel:",
+    );
+  return {
+    target,
+    sentinelPassword,
+    tlsCaFile,
+    minReplicas: integer(source, "PARMANA_REPLAY_MIN_REPLICAS", DEFAULT_MIN_REPLICAS[target.kind], 0, 16),
+    waitMs: integer(source, "PARMANA_REPLAY_WAIT_MS", 100, 1, 10_000),
+  };
 }
 
 export class ConfigError extends Error {
@@ -175,7 +228,8 @@ export function loadServerConfig(source: Source): ServerConfig {
     workers: workerCount(source),
     workerIndex: integer(source, "PARMANA_WORKER_INDEX", 0, 0, 63),
     metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
-    redisUrl: url(source, "REDIS_URL", ["redis:", "rediss:"]),
+    redisUrl: text(source, "REDIS_URL"),
+    redis: redisSettings(source),
     auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),
     apiKeysFile: text(source, "PARMANA_API_KEYS_FILE"),
     policiesRoot: text(source, "PARMANA_POLICIES_ROOT"),

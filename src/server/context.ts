@@ -1,5 +1,5 @@
 // What the routes work with: built once at start (see start.ts) and passed to buildApp.
-import type { Redis } from "ioredis";
+import type { ReplayRedis } from "../replay/index.ts";
 import type { SigningKey } from "../crypto/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
 import type { AuditStore } from "../audit/index.ts";
@@ -26,7 +26,7 @@ export interface ServerContext {
   readonly runtime: RuntimeIdentity;
   readonly metrics: ServerMetrics;
   /** Shared rate-limit counters; without it limits are per process (dev only). */
-  readonly redis: Redis | undefined;
+  readonly redis: ReplayRedis | undefined;
   readonly accessLog: ApiAccessLog | undefined;
 }
 

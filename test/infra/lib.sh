@@ -13,11 +13,14 @@ export PARMANA_INFRA_RUN="${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}
 # Non-default ports on loopback only, so a developer's own services are never touched.
 PG_PORT="${PARMANA_TEST_PG_PORT:-55432}"
 REDIS_PORT="${PARMANA_TEST_REDIS_PORT:-56379}"
+REDIS_SENTINEL_DATA_PORTS=(56381 56382 56383)
+REDIS_SENTINEL_PORTS=(56391 56392 56393)
+REDIS_CLUSTER_PORTS=(56401 56402 56403 56404 56405 56406)
 KAFKA_PORT="${PARMANA_TEST_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 OTLP_PORT="${PARMANA_TEST_OTLP_PORT:-54318}"
 
-ALL_SERVICES=(postgres redis kafka otlp k8s browser schemathesis)
+ALL_SERVICES=(postgres redis redis-sentinel redis-cluster kafka otlp k8s browser schemathesis)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() {

@@ -161,7 +161,9 @@ export async function startTestServer(
   const databaseUrl = options.databaseUrl ?? (await freshDatabase(t));
   const env = serverEnv(files, databaseUrl, options.redisUrl ?? redisService().url, options.env);
   const config = loadServerConfig(env);
-  const server = await startServer(config, { logger: pino({ level: "silent" }) });
+  // PARMANA_TEST_LOG_LEVEL in `env` shows the server's log while debugging a test.
+  const logLevel = options.env?.["PARMANA_TEST_LOG_LEVEL"] ?? "silent";
+  const server = await startServer(config, { logger: pino({ level: logLevel }) });
   t.after(() => server.close());
   return {
     server,

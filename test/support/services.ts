@@ -51,6 +51,8 @@ export type Service = PostgresService | RedisService | KafkaService | Kubernetes
 const displayNames = {
   postgres: "Postgres",
   redis: "Redis",
+  "redis-sentinel": "Redis Sentinel",
+  "redis-cluster": "Redis Cluster",
   kafka: "Kafka",
   k8s: "Kubernetes",
   browser: "Chromium",
@@ -81,6 +83,34 @@ export function postgresService(): PostgresService {
 
 export function redisService(): RedisService {
   return { name: "Redis", ...(readDescription("redis") as Omit<RedisService, "name">) };
+}
+
+/** A node of a replicated Redis: its port and the folder with its redis.conf, redis.pid and redis.log. */
+export interface RedisNodeProcess {
+  readonly port: number;
+  readonly dir: string;
+}
+
+export interface RedisSentinelService {
+  readonly url: string;
+  readonly master: string;
+  readonly nodes: readonly RedisNodeProcess[];
+  readonly sentinels: readonly RedisNodeProcess[];
+}
+
+export interface RedisClusterService {
+  readonly url: string;
+  readonly nodes: readonly RedisNodeProcess[];
+}
+
+/** A primary, two replicas and three sentinels (test/infra/up redis-sentinel). */
+export function redisSentinelService(): RedisSentinelService {
+  return readDescription("redis-sentinel") as unknown as RedisSentinelService;
+}
+
+/** Three primaries and three replicas (test/infra/up redis-cluster). */
+export function redisClusterService(): RedisClusterService {
+  return readDescription("redis-cluster") as unknown as RedisClusterService;
 }
 
 export function kafkaService(): KafkaService {

@@ -17,7 +17,17 @@ test("server.config: defaults follow the spec, and a bad value names its variabl
   const bad: [Record<string, string>, RegExp][] = [
     [{ PORT: "70000" }, /^PORT=/],
     [{ PARMANA_RATE_LIMIT_EXECUTE: "lots" }, /^PARMANA_RATE_LIMIT_EXECUTE=/],
-    [{ REDIS_URL: "http://x" }, /^REDIS_URL must use redis: or rediss:/],
+    [{ REDIS_URL: "http://x" }, /^REDIS_URL must use redis:, rediss:, redis\+sentinel:/],
+    [{ REDIS_URL: "redis+sentinel://h:1" }, /^REDIS_URL of a sentinel must end with \/MASTER_NAME/],
+    [
+      { REDIS_URL: "redis://h:1", REDIS_TLS_CA_FILE: "ca.pem" },
+      /^REDIS_TLS_CA_FILE is set but REDIS_URL does not use TLS/,
+    ],
+    [{ REDIS_URL: "redis://h:1", REDIS_SENTINEL_PASSWORD: "x" }, /^REDIS_SENTINEL_PASSWORD is set but/],
+    [
+      { REDIS_URL: "redis+cluster://h:1", PARMANA_REPLAY_MIN_REPLICAS: "-1" },
+      /^PARMANA_REPLAY_MIN_REPLICAS=/,
+    ],
     [{ AUDIT_DATABASE_URL: "not a url" }, /^AUDIT_DATABASE_URL is not a URL/],
     [{ PARMANA_AUDIT_REQUIRED: "maybe" }, /^PARMANA_AUDIT_REQUIRED=/],
     [{ LOG_LEVEL: "loud" }, /^LOG_LEVEL=/],
@@ -27,6 +37,27 @@ test("server.config: defaults follow the spec, and a bad value names its variabl
       () => loadServerConfig(env),
       (e: unknown) => e instanceof ConfigError && message.test(e.message),
     );
+});
+
+test("server.config: replicas a transition needs, by topology (none for one server, one for Sentinel and Cluster)", () => {
+  const settings = (
+    env: Record<string, string>,
+  ): [string | undefined, number | undefined, number | undefined] => {
+    const { redis } = loadServerConfig(env);
+    return [redis?.target.kind, redis?.minReplicas, redis?.waitMs];
+  };
+  assert.deepEqual(settings({ REDIS_URL: "redis://h:1" }), ["single", 0, 100]);
+  assert.deepEqual(settings({ REDIS_URL: "redis+sentinel://h:1,h:2/m" }), ["sentinel", 1, 100]);
+  assert.deepEqual(settings({ REDIS_URL: "redis+cluster://h:1,h:2" }), ["cluster", 1, 100]);
+  assert.deepEqual(
+    settings({
+      REDIS_URL: "redis+sentinel://h:1/m",
+      PARMANA_REPLAY_MIN_REPLICAS: "2",
+      PARMANA_REPLAY_WAIT_MS: "250",
+    }),
+    ["sentinel", 2, 250],
+  );
+  assert.equal(loadServerConfig({}).redis, undefined);
 });
 
 test("server.config: production needs Redis, keys, a signing key, bundles, trust and (when required) audit", () => {
