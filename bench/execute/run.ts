@@ -1,11 +1,11 @@
 // bench/execute: end-to-end POST /execute (replay reservation in Redis, evaluation, Ed25519 attestation,
 // durable Postgres audit row) under autocannon, beside a bare fastify route in the same run.
-// Run: npm run bench:execute   (starts Postgres and Redis through test/infra first)
+// Run: npm run bench:execute   (starts Postgres, Redis, Sentinel and Cluster through test/infra first)
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { redisService } from "../../test/support/services.ts";
-import { serverEnv, writeServerFiles } from "../../test/support/server.ts";
+import { redisClusterService, redisSentinelService, redisService } from "../../test/support/services.ts";
+import { serverEnv, writeServerFiles, type TestServerFiles } from "../../test/support/server.ts";
 import { createHarness, serverListening } from "../support/harness.ts";
 
 const CONNECTIONS = Number(process.env["BENCH_CONNECTIONS"] ?? 64);
@@ -58,20 +58,27 @@ async function load(name: string, url: string, key: string | undefined): Promise
   };
 }
 
-try {
-  const files = await writeServerFiles(harness.context);
-  const env = serverEnv(files, await harness.database("parmana_bench"), redisService().url, {
+/** A production `parmana server` on its own database, with Redis at `redisUrl` and `extra` settings. */
+async function server(
+  files: TestServerFiles,
+  name: string,
+  redisUrl: string,
+  extra: Record<string, string> = {},
+): Promise<string> {
+  const env = serverEnv(files, await harness.database(name), redisUrl, {
     PARMANA_RATE_LIMIT_EXECUTE: "1000000",
     PORT: "0",
     METRICS_PORT: "0",
     NODE_ENV: "production",
+    ...extra,
   });
-  const listening = await harness.startChild(
-    ["bin/parmana.js", "server"],
-    { ...env, LOG_LEVEL: "info" },
-    serverListening,
-  );
-  const server = listening.found.url;
+  return (
+    await harness.startChild(["bin/parmana.js", "server"], { ...env, LOG_LEVEL: "info" }, serverListening)
+  ).found.url;
+}
+
+try {
+  const files = await writeServerFiles(harness.context);
   const bare = (
     await harness.startChild(
       ["bench/execute/bare.ts"],
@@ -79,29 +86,58 @@ try {
       (line) => (JSON.parse(line) as { url?: string }).url,
     )
   ).found;
-
+  // The cost of durability across failover: one Redis, a Sentinel-managed primary without and with WAIT for
+  // one replica, and a Cluster with WAIT (test/infra's topologies, on the same machine).
+  const targets: { name: string; url: string; key?: string }[] = [
+    { name: "bare fastify POST route", url: bare },
+    {
+      name: "parmana /execute, one Redis",
+      url: await server(files, "parmana_bench", redisService().url),
+      key: files.keys.executor,
+    },
+    {
+      name: "parmana /execute, Sentinel, no WAIT (PARMANA_REPLAY_MIN_REPLICAS=0)",
+      url: await server(files, "parmana_bench_s0", redisSentinelService().url, {
+        PARMANA_REPLAY_MIN_REPLICAS: "0",
+      }),
+      key: files.keys.executor,
+    },
+    {
+      name: "parmana /execute, Sentinel + WAIT for 1 replica (the default)",
+      url: await server(files, "parmana_bench_s1", redisSentinelService().url),
+      key: files.keys.executor,
+    },
+    {
+      name: "parmana /execute, Cluster + WAIT for 1 replica (the default)",
+      url: await server(files, "parmana_bench_c1", redisClusterService().url),
+      key: files.keys.executor,
+    },
+  ];
   const results: Result[] = [];
-  for (let round = 0; round < 2; round++) {
-    results.push(await load("bare fastify POST route", bare, undefined));
-    results.push(
-      await load("parmana /execute (Redis + Ed25519 + Postgres audit)", server, files.keys.executor),
-    );
-  }
+  for (let round = 0; round < 2; round++)
+    for (const target of targets) {
+      const r = await load(target.name, target.url, target.key);
+      results.push(r);
+      process.stderr.write(
+        `round ${String(round + 1)} ${target.name}: ${Math.round(r.rps)} req/s, p99 ${String(r.p99)} ms\n`,
+      );
+    }
   const best = (name: string): Result =>
     results.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0] as Result;
-  const b = best("bare fastify POST route");
-  const p = best("parmana /execute (Redis + Ed25519 + Postgres audit)");
   console.log(
-    `Machine: ${String(cpus().length)} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; autocannon, ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s per run after a 3 s warm-up, 2 alternating rounds (best shown). Load generator, server and Redis/Postgres share the machine.\n`,
+    `Machine: ${String(cpus().length)} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; autocannon, ${String(CONNECTIONS)} connections, ${String(DURATION_S)} s per run after a 3 s warm-up, 2 alternating rounds (best shown). Load generator, servers, Redis (one, Sentinel's three and the Cluster's six) and Postgres share the machine.\n`,
   );
   console.log("| target | req/s | p50 ms | p99 ms | errors | non-2xx |");
   console.log("|---|---:|---:|---:|---:|---:|");
-  for (const r of [b, p])
+  for (const { name } of targets) {
+    const r = best(name);
     console.log(
       `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.errors)} | ${String(r.non2xx)} |`,
     );
+  }
+  const [bareBest, single] = [best(targets[0]?.name ?? ""), best(targets[1]?.name ?? "")];
   console.log(
-    `\nparmana /execute reaches ${((p.rps / b.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
+    `\nparmana /execute (one Redis) reaches ${((single.rps / bareBest.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
   );
 } finally {
   await harness.close();

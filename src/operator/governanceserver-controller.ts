@@ -131,6 +131,9 @@ function secretNeeds(gs: GovernanceServer): SecretNeed[] {
     { name: s.signingKeySecretRef.name, key: SIGNING_SECRET_KEY, what: "spec.signingKeySecretRef" },
     { name: s.apiKeysSecretRef.name, key: API_KEYS_SECRET_KEY, what: "spec.apiKeysSecretRef" },
   ];
+  if (s.redis.sentinelPasswordSecretRef)
+    needs.push({ ...s.redis.sentinelPasswordSecretRef, what: "spec.redis.sentinelPasswordSecretRef" });
+  if (s.redis.tls) needs.push({ ...s.redis.tls.caSecretRef, what: "spec.redis.tls.caSecretRef" });
   const kafka = s.export?.kafka;
   if (kafka?.tls?.caSecretRef)
     needs.push({ ...kafka.tls.caSecretRef, what: "spec.export.kafka.tls.caSecretRef" });

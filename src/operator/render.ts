@@ -24,6 +24,7 @@ export const MOUNTS = {
   signing: "/etc/parmana/signing",
   kafkaCa: "/etc/parmana/kafka-ca",
   kafkaSasl: "/etc/parmana/kafka-sasl",
+  redisCa: "/etc/parmana/redis-ca",
 } as const;
 export const API_KEYS_SECRET_KEY = "keys.yaml";
 export const SIGNING_SECRET_KEY = "private.pem";
@@ -180,6 +181,31 @@ const secretEnv = (name: string, ref: { name: string; key: string }): EnvVar => 
   valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
 });
 
+/** REDIS_URL (any form) and what Sentinel, TLS and replica durability need, as the server's variables. */
+function redisEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mounts: unknown[] } {
+  const redis = gs.spec.redis;
+  const env: EnvVar[] = [secretEnv("REDIS_URL", redis.urlSecretRef)];
+  const volumes: unknown[] = [];
+  const mounts: unknown[] = [];
+  if (redis.sentinelPasswordSecretRef)
+    env.push(secretEnv("REDIS_SENTINEL_PASSWORD", redis.sentinelPasswordSecretRef));
+  if (redis.tls) {
+    env.push({ name: "REDIS_TLS_CA_FILE", value: `${MOUNTS.redisCa}/ca.crt` });
+    volumes.push({
+      name: "redis-ca",
+      secret: {
+        secretName: redis.tls.caSecretRef.name,
+        items: [{ key: redis.tls.caSecretRef.key, path: "ca.crt" }],
+      },
+    });
+    mounts.push({ name: "redis-ca", mountPath: MOUNTS.redisCa, readOnly: true });
+  }
+  if (redis.minReplicas !== undefined)
+    env.push({ name: "PARMANA_REPLAY_MIN_REPLICAS", value: String(redis.minReplicas) });
+  if (redis.waitMs !== undefined) env.push({ name: "PARMANA_REPLAY_WAIT_MS", value: String(redis.waitMs) });
+  return { env, volumes, mounts };
+}
+
 function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mounts: unknown[] } {
   const env: EnvVar[] = [];
   const volumes: unknown[] = [];
@@ -264,6 +290,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
   const spec = gs.spec;
   const dashboard = spec.dashboard?.enabled ?? true;
   const exported = exportEnv(gs);
+  const redis = redisEnv(gs);
   const env: EnvVar[] = [
     { name: "NODE_ENV", value: "production" },
     { name: "HOST", value: "0.0.0.0" },
@@ -274,7 +301,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     { name: "PARMANA_TRUSTED_KEYS_DIR", value: `${MOUNTS.bundles}/trust` },
     { name: "PARMANA_API_KEYS_FILE", value: `${MOUNTS.apiKeys}/${API_KEYS_SECRET_KEY}` },
     { name: "PARMANA_SIGNING_PRIVATE_KEY_PATH", value: `${MOUNTS.signing}/${SIGNING_SECRET_KEY}` },
-    secretEnv("REDIS_URL", spec.redis.urlSecretRef),
+    ...redis.env,
     secretEnv("AUDIT_DATABASE_URL", spec.audit.databaseUrlSecretRef),
     { name: "PARMANA_AUDIT_REQUIRED", value: String(spec.audit.required ?? true) },
     ...auditRetentionEnv(spec, input.auditRetentionDefaults),
@@ -353,6 +380,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
                 { name: "signing-key", mountPath: MOUNTS.signing, readOnly: true },
                 { name: "tmp", mountPath: "/tmp" },
                 ...exported.mounts,
+                ...redis.mounts,
               ],
             },
           ],
@@ -382,6 +410,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
             },
             { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
             ...exported.volumes,
+            ...redis.volumes,
           ],
         },
       },

@@ -155,7 +155,18 @@ export const GovernanceServerSpec = Type.Object({
   replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, default: 2 })),
   image: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   bundleSelector: LabelSelector,
-  redis: Type.Object({ urlSecretRef: SecretKeyRef }),
+  redis: Type.Object({
+    /** REDIS_URL: redis://, rediss://, redis+sentinel://…/MASTER, redis+cluster://… (and the rediss+ forms). */
+    urlSecretRef: SecretKeyRef,
+    /** The sentinels' own password, when they have one (REDIS_SENTINEL_PASSWORD). */
+    sentinelPasswordSecretRef: Type.Optional(SecretKeyRef),
+    /** The CA of the servers' (and sentinels') TLS certificates, for rediss: URLs. */
+    tls: Type.Optional(Type.Object({ caSecretRef: SecretKeyRef })),
+    /** Replicas a reservation and a confirmation must reach (the server's default: 0 for one Redis, else 1). */
+    minReplicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 16 })),
+    /** How long to wait for them before failing closed (the server's default: 100). */
+    waitMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  }),
   audit: Type.Object(
     {
       databaseUrlSecretRef: SecretKeyRef,

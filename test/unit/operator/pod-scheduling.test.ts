@@ -146,3 +146,39 @@ test("render: the operator's retention defaults (Helm's governanceServerDefaults
   assert.equal(own["PARMANA_AUDIT_RETENTION_API_ACCESS_DAYS"], "3", "the spec wins");
   assert.equal(own["PARMANA_AUDIT_RETENTION_DECISIONS_DAYS"], "400");
 });
+
+test("render: Sentinel's password, the Redis CA and replica durability reach the server as its variables and a mounted file", () => {
+  const { spec } = podOf({
+    redis: {
+      urlSecretRef: { name: "redis", key: "url" },
+      sentinelPasswordSecretRef: { name: "redis", key: "sentinel-password" },
+      tls: { caSecretRef: { name: "redis-ca", key: "ca.crt" } },
+      minReplicas: 2,
+      waitMs: 250,
+    },
+  });
+  const container = (
+    spec["containers"] as unknown as {
+      env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+      volumeMounts: { name: string; mountPath: string }[];
+    }[]
+  )[0];
+  const env = Object.fromEntries(
+    (container?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.secretKeyRef]),
+  );
+  assert.deepEqual(env["REDIS_URL"], { name: "redis", key: "url" });
+  assert.deepEqual(env["REDIS_SENTINEL_PASSWORD"], { name: "redis", key: "sentinel-password" });
+  assert.equal(env["REDIS_TLS_CA_FILE"], "/etc/parmana/redis-ca/ca.crt");
+  assert.equal(env["PARMANA_REPLAY_MIN_REPLICAS"], "2");
+  assert.equal(env["PARMANA_REPLAY_WAIT_MS"], "250");
+  assert.ok(
+    container?.volumeMounts.some((m) => m.name === "redis-ca" && m.mountPath === "/etc/parmana/redis-ca"),
+  );
+  const volumes = spec["volumes"] as { name: string; secret?: { secretName: string } }[];
+  assert.equal(volumes.find((v) => v.name === "redis-ca")?.secret?.secretName, "redis-ca");
+  const plain = podOf({}).spec["containers"] as unknown as { env: { name: string }[] }[];
+  assert.ok(
+    !plain[0]?.env.some((e) => e.name.startsWith("PARMANA_REPLAY_MIN")),
+    "unset: the server's default",
+  );
+});
