@@ -12,6 +12,26 @@ SENTINEL_MASTER=parmana
 
 ha_ping() { [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]; }
 
+# ha_hosts PORT...: "127.0.0.1:P1,127.0.0.1:P2,..."
+ha_hosts() { printf '127.0.0.1:%s,' "$@" | sed 's/,$//'; }
+
+# ha_nodes_json DIR PREFIX PORT...: [{"port": P, "dir": "DIR/PREFIX-P"}, ...] for the service description.
+ha_nodes_json() {
+  local dir=$1 prefix=$2 port out=""
+  shift 2
+  for port in "$@"; do out+="{\"port\": $port, \"dir\": \"$dir/$prefix-$port\"},"; done
+  printf '[%s]' "${out%,}"
+}
+
+# ha_stop DIR SERVICE: stops every node under DIR and removes the service's description.
+ha_stop() {
+  local f
+  for f in "$1"/*/redis.pid; do
+    [[ -f $f ]] && stop_pid "$f" "redis $(basename "$(dirname "$f")")"
+  done
+  rm -f "$PARMANA_INFRA_RUN/$2.json"
+}
+
 # ha_node server|sentinel DIR PORT [EXTRA CONFIG LINES...]: writes DIR/redis.conf (if absent) and starts it.
 ha_node() {
   local mode=$1 dir=$2 port=$3
@@ -70,26 +90,18 @@ redis-sentinel_up() {
   else
     log "redis-sentinel already running (sentinels on ${REDIS_SENTINEL_PORTS[*]})"
   fi
-  local nodes sentinels
-  nodes=$(printf '{"port": %s, "dir": "%s"},' $(for p in "${REDIS_SENTINEL_DATA_PORTS[@]}"; do echo "$p $SENTINEL_DIR/node-$p"; done))
-  sentinels=$(printf '{"port": %s, "dir": "%s"},' $(for p in "${REDIS_SENTINEL_PORTS[@]}"; do echo "$p $SENTINEL_DIR/sentinel-$p"; done))
-  write_service_json redis-sentinel "{\"url\": \"redis+sentinel://$(printf '127.0.0.1:%s,' "${REDIS_SENTINEL_PORTS[@]}" | sed 's/,$//')/$SENTINEL_MASTER\", \
-\"master\": \"$SENTINEL_MASTER\", \"nodes\": [${nodes%,}], \"sentinels\": [${sentinels%,}]}"
+  write_service_json redis-sentinel "{\"url\": \"redis+sentinel://$(ha_hosts "${REDIS_SENTINEL_PORTS[@]}")/$SENTINEL_MASTER\", \
+\"master\": \"$SENTINEL_MASTER\", \"nodes\": $(ha_nodes_json "$SENTINEL_DIR" node "${REDIS_SENTINEL_DATA_PORTS[@]}"), \
+\"sentinels\": $(ha_nodes_json "$SENTINEL_DIR" sentinel "${REDIS_SENTINEL_PORTS[@]}")}"
 }
 
-redis-sentinel_down() {
-  local f
-  for f in "$SENTINEL_DIR"/*/redis.pid; do
-    [[ -f $f ]] && stop_pid "$f" "redis $(basename "$(dirname "$f")")"
-  done
-  rm -f "$PARMANA_INFRA_RUN/redis-sentinel.json"
-}
+redis-sentinel_down() { ha_stop "$SENTINEL_DIR" redis-sentinel; }
 
 redis-sentinel_purge() { rm -rf "$SENTINEL_DIR"; }
 
 redis-sentinel_env() {
-  printf 'export PARMANA_TEST_REDIS_SENTINEL_URL=redis+sentinel://%s/%s\n' \
-    "$(printf '127.0.0.1:%s,' "${REDIS_SENTINEL_PORTS[@]}" | sed 's/,$//')" "$SENTINEL_MASTER"
+  printf 'export PARMANA_TEST_REDIS_SENTINEL_URL=redis+sentinel://%s/%s\n' "$(ha_hosts "${REDIS_SENTINEL_PORTS[@]}")" \
+    "$SENTINEL_MASTER"
 }
 
 cluster_healthy() {
@@ -113,30 +125,21 @@ redis-cluster_up() {
         "cluster-config-file nodes.conf" \
         "cluster-node-timeout 2000" "cluster-replica-validity-factor 0"
     done
-    redis-cli --cluster create $(printf '127.0.0.1:%s ' "${REDIS_CLUSTER_PORTS[@]}") --cluster-replicas 1 \
+    redis-cli --cluster create $(ha_hosts "${REDIS_CLUSTER_PORTS[@]}" | tr , ' ') --cluster-replicas 1 \
       --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 || die "redis-cli --cluster create failed; see $CLUSTER_DIR/create.log"
     wait_until 30 "the cluster is ok with 3 primaries and 3 replicas" cluster_healthy ||
       die "the cluster did not settle; see $CLUSTER_DIR/create.log and $CLUSTER_DIR/*/redis.log"
   else
     log "redis-cluster already running (nodes on ${REDIS_CLUSTER_PORTS[*]})"
   fi
-  local nodes
-  nodes=$(printf '{"port": %s, "dir": "%s"},' $(for p in "${REDIS_CLUSTER_PORTS[@]}"; do echo "$p $CLUSTER_DIR/node-$p"; done))
-  write_service_json redis-cluster "{\"url\": \"redis+cluster://$(printf '127.0.0.1:%s,' "${REDIS_CLUSTER_PORTS[@]}" | sed 's/,$//')\", \
-\"nodes\": [${nodes%,}]}"
+  write_service_json redis-cluster "{\"url\": \"redis+cluster://$(ha_hosts "${REDIS_CLUSTER_PORTS[@]}")\", \
+\"nodes\": $(ha_nodes_json "$CLUSTER_DIR" node "${REDIS_CLUSTER_PORTS[@]}")}"
 }
 
-redis-cluster_down() {
-  local f
-  for f in "$CLUSTER_DIR"/*/redis.pid; do
-    [[ -f $f ]] && stop_pid "$f" "redis $(basename "$(dirname "$f")")"
-  done
-  rm -f "$PARMANA_INFRA_RUN/redis-cluster.json"
-}
+redis-cluster_down() { ha_stop "$CLUSTER_DIR" redis-cluster; }
 
 redis-cluster_purge() { rm -rf "$CLUSTER_DIR"; }
 
 redis-cluster_env() {
-  printf 'export PARMANA_TEST_REDIS_CLUSTER_URL=redis+cluster://%s\n' \
-    "$(printf '127.0.0.1:%s,' "${REDIS_CLUSTER_PORTS[@]}" | sed 's/,$//')"
+  printf 'export PARMANA_TEST_REDIS_CLUSTER_URL=redis+cluster://%s\n' "$(ha_hosts "${REDIS_CLUSTER_PORTS[@]}")"
 }
