@@ -27,7 +27,6 @@ export interface ServerConfig {
   /** In a cluster worker, its index (PARMANA_WORKER_INDEX, set by the primary); 0 otherwise. */
   readonly workerIndex: number;
   readonly metricsPort: number;
-  readonly redisUrl: string | undefined;
   /** Where Redis is (REDIS_URL: one server, Sentinel or Cluster) and how durable a transition must be. */
   readonly redis: RedisSettings | undefined;
   readonly auditDatabaseUrl: string | undefined;
@@ -228,7 +227,6 @@ export function loadServerConfig(source: Source): ServerConfig {
     workers: workerCount(source),
     workerIndex: integer(source, "PARMANA_WORKER_INDEX", 0, 0, 63),
     metricsPort: integer(source, "METRICS_PORT", 9464, 0, 65535),
-    redisUrl: text(source, "REDIS_URL"),
     redis: redisSettings(source),
     auditDatabaseUrl: url(source, "AUDIT_DATABASE_URL", ["postgres:", "postgresql:"]),
     apiKeysFile: text(source, "PARMANA_API_KEYS_FILE"),
@@ -264,7 +262,7 @@ export function loadServerConfig(source: Source): ServerConfig {
 /** What `parmana server` cannot run without; each missing piece is named. */
 export function missingForProduction(config: ServerConfig): string[] {
   const missing: string[] = [];
-  if (!config.redisUrl) missing.push("REDIS_URL (the replay store)");
+  if (!config.redis) missing.push("REDIS_URL (the replay store)");
   if (!config.apiKeysFile) missing.push("PARMANA_API_KEYS_FILE (API keys)");
   if (!config.signingKeyPath && !config.signingKeyPem)
     missing.push("PARMANA_SIGNING_PRIVATE_KEY_PATH or PARMANA_SIGNING_PRIVATE_KEY");
