@@ -21,12 +21,24 @@ parmana_use_node() {
     echo "error: PARMANA_USE_SYSTEM_NODE=1 but node $(node --version 2>/dev/null || echo 'missing') is older than $PARMANA_NODE_MIN" >&2
     return 1
   fi
+  local bin
+  bin=$(parmana_node_package_bin) || return 1
+  export PATH="$bin:$PATH"
+  parmana_node_new_enough || {
+    echo "error: $bin/node does not run" >&2
+    return 1
+  }
+}
+
+# Prints the bin directory of the official Node binary from the npm package node-linux-<arch>@PARMANA_NODE_VERSION,
+# installing it into the cache first. Also what the container image's base is assembled from (scripts/image.sh).
+parmana_node_package_bin() {
   local arch
   case "$(uname -m)" in
     x86_64) arch=x64 ;;
     aarch64 | arm64) arch=arm64 ;;
     *)
-      echo "error: no Node.js $PARMANA_NODE_MIN+ on PATH and no packaged binary for $(uname -m); install Node 24" >&2
+      echo "error: no packaged Node.js binary for $(uname -m); install Node 24" >&2
       return 1
       ;;
   esac
@@ -34,7 +46,7 @@ parmana_use_node() {
   local bin="$prefix/node_modules/node-linux-$arch/bin"
   if [[ ! -x $bin/node ]]; then
     command -v npm >/dev/null || {
-      echo "error: neither Node.js $PARMANA_NODE_MIN+ nor npm (to fetch it) is on PATH" >&2
+      echo "error: npm (to fetch Node.js $PARMANA_NODE_VERSION) is not on PATH" >&2
       return 1
     }
     echo "[node] installing Node.js $PARMANA_NODE_VERSION into $prefix (first run only)" >&2
@@ -42,11 +54,7 @@ parmana_use_node() {
     npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error \
       "node-linux-$arch@$PARMANA_NODE_VERSION" >&2 || return 1
   fi
-  export PATH="$bin:$PATH"
-  parmana_node_new_enough || {
-    echo "error: $bin/node does not run" >&2
-    return 1
-  }
+  printf '%s\n' "$bin"
 }
 
 # Installs the locked dependencies when node_modules is missing or older than the lockfile.

@@ -21,6 +21,8 @@ KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 OTLP_PORT="${PARMANA_TEST_OTLP_PORT:-54318}"
 
 ALL_SERVICES=(postgres redis redis-sentinel redis-cluster kafka otlp k8s browser schemathesis)
+# Started only when named (the e2e tier does): a real node (containerd + kubelet) for the control plane.
+EXTRA_SERVICES=(node)
 
 log() { printf '[infra] %s\n' "$*" >&2; }
 die() {

@@ -21,6 +21,10 @@ HELM_VERSION=v3.19.0
 KUBE_SCORE_VERSION=v1.20.0
 KUBE_LINTER_VERSION=v0.8.3
 K8S_BUILD_TAGS="selinux,notest"
+# What the `kubernetes` Service's endpoint says: the real node's address (test/infra/services/node.sh), where a
+# relay inside the node's network namespace leads pods to this API server. Nothing else connects to it.
+K8S_ADVERTISE_ADDRESS=10.250.0.1
+K8S_SERVICE_CIDR=10.0.0.0/24
 
 k8s_versions() { mapfile -t K8S_PINNED <"$K8S_SRC/VERSIONS"; }
 
@@ -58,6 +62,17 @@ k8s_go_install() {
   log "built $name in $(elapsed "$started")"
 }
 
+# The -ldflags that make a Kubernetes binary report the pinned version (as the upstream build does).
+k8s_version_stamp() {
+  local k8s=${K8S_PINNED[0]} major minor
+  major=${k8s%%.*}
+  minor=${k8s#*.}
+  minor=${minor%%.*}
+  printf '%s' "-X k8s.io/component-base/version.gitVersion=v$k8s -X k8s.io/component-base/version.gitMajor=$major \
+-X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean \
+-X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
+}
+
 k8s_ensure_binaries() {
   command -v go >/dev/null || die "go is missing: the control plane is built from Go modules (Go 1.24+)"
   ensure_packages openssl openssl
@@ -67,12 +82,8 @@ k8s_ensure_binaries() {
   local bin k8s=${K8S_PINNED[0]} etcd=${K8S_PINNED[1]}
   bin=$(k8s_bin_dir)
   mkdir -p "$bin"
-  local major=${k8s%%.*} minor
-  minor=${k8s#*.}
-  minor=${minor%%.*}
-  local stamp="-X k8s.io/component-base/version.gitVersion=v$k8s -X k8s.io/component-base/version.gitMajor=$major \
--X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean \
--X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
+  local stamp
+  stamp=$(k8s_version_stamp)
   k8s_go_build etcd "$K8S_SRC/etcd" . "-X go.etcd.io/etcd/api/v3/version.GitSHA=v$etcd"
   k8s_go_build kube-apiserver "$K8S_SRC/kube" ./cmd/kube-apiserver "$stamp"
   k8s_go_build kube-controller-manager "$K8S_SRC/kube" ./cmd/kube-controller-manager "$stamp"
@@ -191,12 +202,12 @@ k8s_up() {
       die "etcd did not become healthy; see $K8S_DIR/etcd.log"
 
     k8s_start_bg kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-      --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+      --bind-address 127.0.0.1 --advertise-address "$K8S_ADVERTISE_ADDRESS" --secure-port "$APISERVER_PORT" \
       --cert-dir "$K8S_DIR/apiserver-certs" --tls-cert-file "$pki/apiserver.crt" \
       --tls-private-key-file "$pki/apiserver.key" --client-ca-file "$pki/ca.crt" \
-      --service-cluster-ip-range 10.0.0.0/24 --authorization-mode RBAC,Node \
+      --service-cluster-ip-range "$K8S_SERVICE_CIDR" --authorization-mode RBAC,Node \
       --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$pki/sa.pub" \
-      --service-account-signing-key-file "$pki/sa.key" --disable-admission-plugins ServiceAccount \
+      --service-account-signing-key-file "$pki/sa.key" \
       --allow-privileged=true --enable-priority-and-fairness=false --v=0
     wait_until 120 "kube-apiserver ready on https://127.0.0.1:$APISERVER_PORT" k8s_apiserver_ready ||
       die "kube-apiserver did not become ready; see $K8S_DIR/kube-apiserver.log"
