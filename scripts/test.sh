@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: format check, lint, typecheck, build, then the unit and integration tiers.
-# Usage: scripts/test.sh [all|static|unit|integration] [-- extra node --test arguments]
+# The project's test command: format check, lint, typecheck, build, then the unit, integration and e2e tiers.
+# Usage: scripts/test.sh [all|static|unit|integration|e2e] [-- extra node --test arguments]
 #   PARMANA_KEEP_INFRA=1  leave the test services running afterwards (the default outside CI)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,8 +11,8 @@ parmana_prepare_checkout "$root"
 tier="${1:-all}"
 shift || true
 [[ ${1:-} == -- ]] && shift
-case "$tier" in all | static | unit | integration) ;; *)
-  echo "usage: scripts/test.sh [all|static|unit|integration] [-- node --test args]" >&2
+case "$tier" in all | static | unit | integration | e2e) ;; *)
+  echo "usage: scripts/test.sh [all|static|unit|integration|e2e] [-- node --test args]" >&2
   exit 2
   ;;
 esac
@@ -32,6 +32,45 @@ if [[ $tier == all || $tier == static ]]; then
   [[ $tier == static ]] && exit 0
 fi
 
+if [[ ${CI:-} == true && ${PARMANA_KEEP_INFRA:-0} != 1 && $tier != unit ]]; then
+  trap 'step "stopping test services"; test/infra/down || true' EXIT
+fi
+
+# run_tests LABEL [COMMAND_PREFIX... --] GLOB...: one node --test run; a skipped or todo test, or no test at all,
+# fails it. Sets $status to non-zero on failure (and keeps any earlier failure).
+status=0
+run_tests() {
+  local label=$1 prefix=()
+  shift
+  if [[ ${1:-} == nsenter ]]; then
+    while [[ $1 != -- ]]; do prefix+=("$1"); shift; done
+    prefix+=(--)
+    shift
+  fi
+  step "tests: ${label} (node --test)"
+  local report rc
+  report="$(mktemp -t parmana-test-XXXXXX.log)"
+  set +e
+  # --test-force-exit: a test file whose tests have all finished ends even if a client library left a timer or
+  # socket behind (kafkajs reconnect timers once kept a file alive and the whole run waited for it).
+  "${prefix[@]}" node --test --test-reporter=spec --test-concurrency="${PARMANA_TEST_CONCURRENCY:-2}" \
+    --test-timeout="${PARMANA_TEST_TIMEOUT_MS:-300000}" --test-force-exit "${extra_args[@]}" "$@" 2>&1 | tee "$report"
+  rc=${PIPESTATUS[0]}
+  set -e
+  # A skipped or todo test is not a passing test: fail the run rather than count it.
+  if grep -Eq '^ℹ (skipped|todo) [1-9]' "$report"; then
+    echo "error: some ${label} tests were skipped or marked todo; a skipped test never counts as passing" >&2
+    rc=1
+  fi
+  if ! grep -Eq '^ℹ tests [1-9]' "$report"; then
+    echo "error: no ${label} tests ran" >&2
+    rc=1
+  fi
+  rm -f "$report"
+  ((rc == 0)) || status=$rc
+}
+extra_args=("$@")
+
 globs=()
 # The in-process tier (the real app through inject, on PGlite and the memory replay store) needs no service:
 # it runs with the unit tier.
@@ -39,32 +78,24 @@ if [[ $tier == all || $tier == unit ]]; then globs+=("test/unit/**/*.test.ts" "t
 if [[ $tier == all || $tier == integration ]]; then
   step "test services (test/infra/up)"
   test/infra/up
-  if [[ ${CI:-} == true && ${PARMANA_KEEP_INFRA:-0} != 1 ]]; then
-    trap 'step "stopping test services"; test/infra/down || true' EXIT
-  fi
   globs+=("test/integration/**/*.test.ts")
 fi
+if ((${#globs[@]})); then run_tests "$tier" "${globs[@]}"; fi
 
-step "tests: ${tier} (node --test)"
-report="$(mktemp -t parmana-test-XXXXXX.log)"
-set +e
-# --test-force-exit: a test file whose tests have all finished ends even if a client library left a timer or
-# socket behind (kafkajs reconnect timers once kept a file alive and the whole run waited for it).
-node --test --test-reporter=spec --test-concurrency="${PARMANA_TEST_CONCURRENCY:-2}" \
-  --test-timeout="${PARMANA_TEST_TIMEOUT_MS:-300000}" --test-force-exit "$@" "${globs[@]}" 2>&1 | tee "$report"
-status=${PIPESTATUS[0]}
-set -e
+# The e2e tier: the image built from deploy/Dockerfile, a real node, and the tests inside the node's network
+# namespace (the only place its pods and Services can be reached from).
+if [[ $tier == all || $tier == e2e ]]; then
+  step "e2e: a real node (test/infra/up node)"
+  test/infra/up node
+  step "e2e: the image (scripts/image.sh), loaded into the node"
+  image_tar="${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}/parmana-image.tar"
+  bash scripts/image.sh --out "$image_tar"
+  test/infra/load-image "$image_tar"
+  netns=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).netns' \
+    "${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}/node.json")
+  run_tests e2e nsenter --net="/run/netns/$netns" -- "test/e2e/**/*.test.ts"
+fi
 
-# A skipped or todo test is not a passing test: fail the run rather than count it.
-if grep -Eq '^ℹ (skipped|todo) [1-9]' "$report"; then
-  echo "error: some tests were skipped or marked todo; a skipped test never counts as passing" >&2
-  status=1
-fi
-if ! grep -Eq '^ℹ tests [1-9]' "$report"; then
-  echo "error: no tests ran" >&2
-  status=1
-fi
-rm -f "$report"
 echo "test command finished in $(($(date +%s) - started))s with status $status"
 if [[ ${CI:-} != true && $tier != unit ]]; then
   echo "test services are still running for the next run; stop them with test/infra/down"

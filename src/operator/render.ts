@@ -18,6 +18,8 @@ export const ANNOTATION_BUNDLES = "governance.parmana.io/bundles";
 export const MANAGER = "parmana-operator";
 
 export const PORTS = { http: 3000, dashboard: 8081, metrics: 9464 } as const;
+/** A stopping pod drains for 5 s, then has 10 s to finish; the kubelet's SIGKILL comes 10 s after that. */
+export const SHUTDOWN = { drainMs: 5_000, graceMs: 10_000, terminationGraceSeconds: 25 } as const;
 export const MOUNTS = {
   bundles: "/etc/parmana/bundles",
   apiKeys: "/etc/parmana/api-keys",
@@ -312,6 +314,9 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     ...(spec.rateLimits?.executePerMinute !== undefined
       ? [{ name: "PARMANA_RATE_LIMIT_EXECUTE", value: String(spec.rateLimits.executePerMinute) }]
       : []),
+    // On SIGTERM, keep serving while the Service stops sending traffic here (src/http/drain.ts).
+    { name: "PARMANA_SHUTDOWN_DRAIN_MS", value: String(SHUTDOWN.drainMs) },
+    { name: "PARMANA_SHUTDOWN_GRACE_MS", value: String(SHUTDOWN.graceMs) },
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     ...exported.env,
@@ -342,6 +347,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
         spec: {
           serviceAccountName: gs.metadata.name,
           automountServiceAccountToken: false,
+          terminationGracePeriodSeconds: SHUTDOWN.terminationGraceSeconds,
           enableServiceLinks: false,
           securityContext: {
             runAsNonRoot: true,

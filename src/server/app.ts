@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import rateLimit from "@fastify/rate-limit";
-import { httpTimeouts } from "../http/index.ts";
+import { httpTimeouts, type Drain } from "../http/index.ts";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { SecurityEventType } from "../events/index.ts";
@@ -33,6 +33,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export interface BuildOptions {
   /** A pino logger, or false for none (tests). */
   readonly logger?: FastifyBaseLogger | false;
+  /** The server's drain before a stop: readiness fails and responses close their connections while it runs. */
+  readonly drain?: Drain;
 }
 
 /** What the route's limit is, from its path. */
@@ -281,8 +283,9 @@ export async function buildApp(ctx: ServerContext, options: BuildOptions = {}): 
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await registerInfrastructure(app, ctx);
+  options.drain?.install(app);
   const small = { bodyLimit: SMALL_BODY };
-  healthRoutes(app, ctx);
+  healthRoutes(app, ctx, options.drain);
   decisionRoutes(app, ctx, small);
   runtimeRoutes(app, ctx);
   auditRoutes(app, ctx);

@@ -31,7 +31,7 @@ export async function runWorker(config: ServerConfig, logger: Logger): Promise<v
   AggregatorRegistry.setRegistries([server.context.metrics.registry]);
   logger.info({ url: server.url, worker: index, dashboard: server.dashboardUrl }, "parmana worker listening");
   process.send?.({ parmana: "listening", url: server.url });
-  exitOnSignals(server, config.shutdownGraceMs, logger);
+  exitOnSignals(server, { graceMs: config.shutdownGraceMs, drainMs: config.shutdownDrainMs }, logger);
 }
 
 /** In the primary: forks the workers, keeps them running, serves their metrics; resolves once all listen. */
@@ -73,16 +73,17 @@ export async function runPrimary(
       }),
   );
   const urls = await Promise.all(listening);
-  const stop = (signal: string): void => {
+  const stop = (signal: "SIGTERM" | "SIGINT"): void => {
     stopping = true;
     logger.info({ signal }, "stopping the workers");
-    for (const worker of indexOf.keys()) worker.process.kill("SIGTERM");
+    for (const worker of indexOf.keys()) worker.process.kill(signal);
     const done = (): void => {
       if (indexOf.size === 0) void metrics.close().then(() => process.exit(0));
     };
     cluster.on("exit", done);
     done();
-    setTimeout(() => process.exit(1), config.shutdownGraceMs + 2_000).unref();
+    const drainMs = signal === "SIGTERM" ? config.shutdownDrainMs : 0;
+    setTimeout(() => process.exit(1), drainMs + config.shutdownGraceMs + 2_000).unref();
   };
   process.once("SIGTERM", () => {
     stop("SIGTERM");

@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly rateLimits: RateLimits;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly shutdownGraceMs: number;
+  /** On SIGTERM, how long to keep serving (not ready, connections closing) before the grace period starts. */
+  readonly shutdownDrainMs: number;
   /** How often the bundles on disk are verified again (they are also re-verified when they change). */
   readonly bundleRecheckMs: number;
   /** A request's headers and body must arrive within this; idle connections are closed after it. */
@@ -251,6 +253,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     },
     logLevel: logLevel as ServerConfig["logLevel"],
     shutdownGraceMs: integer(source, "PARMANA_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000),
+    shutdownDrainMs: integer(source, "PARMANA_SHUTDOWN_DRAIN_MS", 0, 0, 60_000),
     bundleRecheckMs: integer(source, "PARMANA_BUNDLE_RECHECK_SECONDS", 30, 1, 86_400) * 1_000,
     requestTimeoutMs: integer(source, "PARMANA_REQUEST_TIMEOUT_MS", 30_000, 100, 300_000),
     production,

@@ -2,7 +2,7 @@
 // one cannot listen, everything already opened is closed before the error is thrown. Shuts down cleanly.
 import { pino, type Logger } from "pino";
 import { buildDashboard } from "../dashboard/index.ts";
-import { serveMetrics } from "../http/index.ts";
+import { Drain, serveMetrics } from "../http/index.ts";
 import { buildApp, type App } from "./app.ts";
 import { composeServer, type DevSetup } from "./compose.ts";
 import { ConfigError, missingForProduction, type ServerConfig } from "./config.ts";
@@ -37,6 +37,8 @@ export interface RunningServer {
   readonly context: ServerContext;
   /** Stops accepting, finishes in-flight requests, flushes events, closes pools; idempotent. */
   close(): Promise<void>;
+  /** Keeps serving for `ms` while readiness fails and every response closes its connection (then close()). */
+  drain(ms: number): Promise<void>;
 }
 
 function address(server: App["server"], fallbackHost: string): string {
@@ -77,7 +79,8 @@ export async function startServer(
       throw error;
     };
   return resources.guard(async () => {
-    const app = resources.add("API", await buildApp(context, { logger }), (a) => a.close());
+    const drain = new Drain();
+    const app = resources.add("API", await buildApp(context, { logger, drain }), (a) => a.close());
     await app.listen({ host: config.host, port: config.port }).catch(inUse("PORT", config.port));
     const metricsServer =
       options.serveMetrics === false
@@ -107,25 +110,41 @@ export async function startServer(
       app,
       context,
       close: () => resources.close(),
+      drain: async (ms: number) => {
+        drain.begin();
+        if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+      },
     };
   });
 }
 
-/** SIGTERM/SIGINT: stop accepting, finish in-flight requests, flush, exit; a hard stop after the grace period. */
-export function exitOnSignals(server: RunningServer, graceMs: number, logger: Logger): void {
+/**
+ * SIGTERM: drain for `drainMs` (keep serving, not ready, connections closing), then stop accepting, finish
+ * in-flight requests, flush, exit; a hard stop `graceMs` after the drain. SIGINT (a person at a terminal) skips
+ * the drain.
+ */
+export function exitOnSignals(
+  server: RunningServer,
+  timing: { graceMs: number; drainMs: number },
+  logger: Logger,
+): void {
   const stop = (signal: string): void => {
-    logger.info({ signal }, "shutting down");
+    const drainMs = signal === "SIGTERM" ? timing.drainMs : 0;
+    logger.info({ signal, drainMs }, "shutting down");
     setTimeout(() => {
       logger.error("graceful shutdown took too long; exiting");
       process.exit(1);
-    }, graceMs).unref();
-    server.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, "error during shutdown");
-        process.exit(1);
-      },
-    );
+    }, drainMs + timing.graceMs).unref();
+    server
+      .drain(drainMs)
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "error during shutdown");
+          process.exit(1);
+        },
+      );
   };
   process.once("SIGTERM", () => {
     stop("SIGTERM");

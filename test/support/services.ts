@@ -55,6 +55,7 @@ const displayNames = {
   "redis-cluster": "Redis Cluster",
   kafka: "Kafka",
   k8s: "Kubernetes",
+  node: "the real node",
   browser: "Chromium",
   schemathesis: "Schemathesis",
 } as const;
@@ -119,6 +120,29 @@ export function kafkaService(): KafkaService {
 
 export function kubernetesService(): KubernetesService {
   return { name: "Kubernetes", ...(readDescription("k8s") as Omit<KubernetesService, "name">) };
+}
+
+/** The real node (test/infra/up node): a kubelet in network namespace `netns`, where the e2e tests run. */
+export interface NodeService {
+  readonly netns: string;
+  readonly name: string;
+  readonly ip: string;
+  readonly podCidr: string;
+  /** The node's taint key (also a label with value "true"): only pods tolerating it run there. */
+  readonly taint: string;
+  /** The node's containerd socket (namespace k8s.io), for exec into a container. */
+  readonly containerd: string;
+  /** Redis and the audit Postgres as pods (and the tests, inside the namespace) reach them. */
+  readonly redisUrl: string;
+  readonly databaseUrl: string;
+  readonly logs: string;
+  /** The kubelet's podLogsDir: <namespace>_<pod>_<uid>/<container>/<restart>.log */
+  readonly podLogs: string;
+  readonly log: string;
+}
+
+export function nodeService(): NodeService {
+  return readDescription("node") as unknown as NodeService;
 }
 
 export function serviceAddress(service: Service): string {

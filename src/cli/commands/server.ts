@@ -67,7 +67,7 @@ export async function serverCommand(args: readonly string[], io: CliIo): Promise
       { url: server.url, metrics: server.metricsUrl, dashboard: server.dashboardUrl },
       "parmana server listening",
     );
-    exitOnSignals(server, config.shutdownGraceMs, logger);
+    exitOnSignals(server, { graceMs: config.shutdownGraceMs, drainMs: config.shutdownDrainMs }, logger);
   } catch (error) {
     return fail(io, error);
   }
@@ -112,7 +112,7 @@ export async function devCommand(args: readonly string[], io: CliIo): Promise<nu
       `    -d '{"executionId":"loan-1","policyId":"loan-approval","policyVersion":"1.2.0","signals":{"credit_score":720,"country":"US","flagged":false,"amount":1000}}'`,
     );
     io.out(`  curl -s "${server.url}/audit/security?limit=50" -H "Authorization: Bearer ${apiKey}"`);
-    exitOnSignals(server, config.shutdownGraceMs, logger);
+    exitOnSignals(server, { graceMs: config.shutdownGraceMs, drainMs: config.shutdownDrainMs }, logger);
   } catch (error) {
     return fail(io, error);
   }

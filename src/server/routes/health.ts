@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { SUPPORTED_SCHEMA_VERSIONS } from "../../policy/index.ts";
+import type { Drain } from "../../http/index.ts";
 import { capabilities, type ServerContext } from "../context.ts";
 import { ErrorBody, Health, Live, Ready } from "../schemas.ts";
 
@@ -15,7 +16,7 @@ async function checks(
   return { redis, audit_db: auditDb, signing_key: true, bundles: ctx.bundles.size > 0 };
 }
 
-export function healthRoutes(app: FastifyInstance, ctx: ServerContext): void {
+export function healthRoutes(app: FastifyInstance, ctx: ServerContext, drain?: Drain): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
   typed.get(
     "/health",
@@ -47,8 +48,9 @@ export function healthRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { schema: { tags: ["health"], response: { 200: Ready, 503: Ready } } },
     async (_request, reply) => {
       const c = await checks(ctx);
-      const ready = c.redis && c.signing_key && c.bundles;
-      return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks: c });
+      const ready = c.redis && c.signing_key && c.bundles && drain?.draining !== true;
+      const status = drain?.draining === true ? "draining" : ready ? "ready" : "not_ready";
+      return reply.status(ready ? 200 : 503).send({ status, checks: c });
     },
   );
 }
