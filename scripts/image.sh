@@ -26,8 +26,8 @@ image_require_tools
 parmana_prepare_checkout "$root"
 started=$(date +%s)
 image_build_parmana "$root" "$tag"
-size=$(image_buildah inspect --type image --format '{{.ImageSize}}' "$tag" 2>/dev/null || echo "?")
-image_log "built $tag in $(($(date +%s) - started))s ($(numfmt --to=iec "$size" 2>/dev/null || echo "$size bytes"))"
+size=$(image_buildah images --format '{{.Size}}' "$tag" 2>/dev/null | head -1)
+image_log "built $tag in $(($(date +%s) - started))s (${size:-size unknown})"
 if [[ -n $out ]]; then
   image_archive "$tag" "$out" "docker.io/$tag"
   image_log "wrote $out"

@@ -1,9 +1,10 @@
 # shellcheck shell=bash
 # Source me: builds OCI images with buildah (daemonless, as root) and nothing from a registry.
-# - image_base: a Node.js base image assembled from the official binary the npm package node-linux-<arch>
-#   carries, the glibc/libstdc++ it links against (copied from this Debian), CA certificates, npm (the registry's
-#   package, for the Dockerfile's build stage) and /etc/passwd with the non-root user 10001.
-# - image_build_parmana: deploy/Dockerfile on that base, npm installing from the host's cache with no network.
+# - image_base: two Node.js base images assembled from the official binary the npm package node-linux-<arch>
+#   carries, the glibc/libstdc++ it links against (copied from this Debian), CA certificates and /etc/passwd with
+#   the non-root user 10001 — the runtime's, with no shell and no npm, and the build stage's, plus npm (the
+#   registry's package).
+# - image_build_parmana: deploy/Dockerfile on those bases, npm installing from the host's cache with no network.
 # - image_archive: a docker-archive tar, which containerd's `ctr images import` reads.
 # Images live in PARMANA_IMAGE_STORE (a buildah storage root of its own, kept between runs).
 
@@ -35,9 +36,10 @@ image_buildah() {
 
 image_exists() { image_buildah inspect --type image "$1" >/dev/null 2>&1; }
 
-# The base image's name: it changes with every input, so a new Node or npm version builds a new base.
-image_base_name() {
-  printf 'localhost/parmana-node-base:%s-npm%s-%s' "$PARMANA_NODE_VERSION" "$PARMANA_NPM_VERSION" "$(uname -m)"
+# The base images' names: they change with every input, so a new Node or npm version builds new ones.
+image_base_name() { printf 'localhost/parmana-node-base:%s-%s' "$PARMANA_NODE_VERSION" "$(uname -m)"; }
+image_build_base_name() {
+  printf 'localhost/parmana-node-build:%s-npm%s-%s' "$PARMANA_NODE_VERSION" "$PARMANA_NPM_VERSION" "$(uname -m)"
 }
 
 # image_copy_libs ROOTFS BINARY: the shared libraries BINARY needs, at the paths the loader looks for them.
@@ -49,17 +51,27 @@ image_copy_libs() {
   done < <(ldd "$binary" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
 }
 
+# image_commit_rootfs ROOTFS NAME: a single-layer image of ROOTFS running `node` by default.
+image_commit_rootfs() {
+  local ctr
+  ctr=$(image_buildah from scratch)
+  image_buildah copy "$ctr" "$1" / >/dev/null
+  image_buildah config --env PATH=/usr/local/bin:/usr/bin:/bin --env NODE_VERSION="$PARMANA_NODE_VERSION" \
+    --label org.opencontainers.image.description="Node.js $PARMANA_NODE_VERSION (the official binary) on Debian $(cut -d. -f1 /etc/debian_version) libraries, assembled by scripts/lib/image.sh" \
+    --cmd node "$ctr"
+  image_buildah commit --quiet --rm "$ctr" "$2" >/dev/null || image_die "committing $2 failed"
+}
+
+# Both bases: the runtime one (node, its libraries, CA certificates, users; no shell, no npm) and the build
+# one (the same plus npm).
 image_base() {
-  local name started
-  name=$(image_base_name)
-  image_exists "$name" && return 0
+  image_exists "$(image_base_name)" && image_exists "$(image_build_base_name)" && return 0
+  local started node_bin work rootfs
   started=$(date +%s)
-  local node_bin
   node_bin=$(parmana_node_package_bin) || image_die "the Node.js binary could not be fetched"
-  local work
   work=$(mktemp -d -t parmana-base-XXXXXX)
-  local rootfs=$work/rootfs
-  mkdir -p "$rootfs"/{usr/local/bin,usr/local/lib/node_modules,etc/ssl/certs,tmp,root,home/parmana}
+  rootfs=$work/rootfs
+  mkdir -p "$rootfs"/{usr/local/bin,etc/ssl/certs,tmp,root,home/parmana}
   chmod 1777 "$rootfs/tmp"
   chmod 700 "$rootfs/root"
   cp "$node_bin/node" "$rootfs/usr/local/bin/node"
@@ -71,21 +83,16 @@ image_base() {
   printf 'root:x:0:\nparmana:x:%s:\nnogroup:x:65534:\n' "$PARMANA_IMAGE_UID" >"$rootfs/etc/group"
   printf 'hosts: files dns\n' >"$rootfs/etc/nsswitch.conf"
   chown "$PARMANA_IMAGE_UID:$PARMANA_IMAGE_UID" "$rootfs/home/parmana"
+  "$rootfs/usr/local/bin/node" --version >/dev/null || image_die "the Node.js binary does not run"
+  image_commit_rootfs "$rootfs" "$(image_base_name)"
+
   image_log "fetching npm@$PARMANA_NPM_VERSION for the build stage"
   (cd "$work" && npm pack --silent "npm@$PARMANA_NPM_VERSION" >/dev/null) || image_die "npm pack npm@$PARMANA_NPM_VERSION failed"
   mkdir -p "$rootfs/usr/local/lib/node_modules/npm"
   tar -xzf "$work/npm-$PARMANA_NPM_VERSION.tgz" -C "$rootfs/usr/local/lib/node_modules/npm" --strip-components 1
-  "$rootfs/usr/local/bin/node" --version >/dev/null || image_die "the Node.js binary does not run"
-
-  local ctr
-  ctr=$(image_buildah from scratch)
-  image_buildah copy "$ctr" "$rootfs" / >/dev/null
-  image_buildah config --env PATH=/usr/local/bin:/usr/bin:/bin --env NODE_VERSION="$PARMANA_NODE_VERSION" \
-    --label org.opencontainers.image.description="Node.js $PARMANA_NODE_VERSION (the official binary) on Debian $(cut -d. -f1 /etc/debian_version) libraries, assembled by scripts/lib/image.sh" \
-    --cmd node "$ctr"
-  image_buildah commit --quiet --rm "$ctr" "$name" >/dev/null || image_die "committing $name failed"
+  image_commit_rootfs "$rootfs" "$(image_build_base_name)"
   rm -rf "$work"
-  image_log "assembled $name in $(($(date +%s) - started))s"
+  image_log "assembled $(image_base_name) and $(image_build_base_name) in $(($(date +%s) - started))s"
 }
 
 # image_build_parmana ROOT TAG: builds ROOT/deploy/Dockerfile as TAG on the assembled base, with no network.
@@ -99,7 +106,8 @@ image_build_parmana() {
   # anything that tried to download would fail.
   unshare --net -- buildah --root "$PARMANA_IMAGE_STORE/storage" --runroot "$PARMANA_IMAGE_STORE/run" \
     --storage-driver "${PARMANA_BUILDAH_DRIVER:-overlay}" bud --quiet --layers --isolation chroot \
-    --build-arg NODE_IMAGE="$(image_base_name)" --build-arg npm_config_offline=true \
+    --build-arg NODE_IMAGE="$(image_base_name)" --build-arg NODE_BUILD_IMAGE="$(image_build_base_name)" \
+    --build-arg npm_config_offline=true \
     --build-arg npm_config_cache=/npm-cache --volume "$cache:/npm-cache" \
     -f "$root/deploy/Dockerfile" -t "$tag" "$root" >&2 || image_die "building $tag failed (see the output above)"
 }
