@@ -85,15 +85,20 @@ if ((${#globs[@]})); then run_tests "$tier" "${globs[@]}"; fi
 # The e2e tier: the image built from deploy/Dockerfile, a real node, and the tests inside the node's network
 # namespace (the only place its pods and Services can be reached from).
 if [[ $tier == all || $tier == e2e ]]; then
-  step "e2e: a real node (test/infra/up node)"
-  test/infra/up node
-  step "e2e: the image (scripts/image.sh), loaded into the node"
-  image_tar="${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}/parmana-image.tar"
-  bash scripts/image.sh --out "$image_tar"
-  test/infra/load-image "$image_tar"
-  netns=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).netns' \
-    "${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}/node.json")
-  run_tests e2e nsenter --net="/run/netns/$netns" -- "test/e2e/**/*.test.ts"
+  run_dir="${PARMANA_INFRA_RUN:-/tmp/parmana-test-infra-$(id -u)}"
+  image_tar="$run_dir/parmana-image.tar"
+  # A piece of the node or the image that cannot be had fails the tier, named in the output above; never a skip.
+  if ! { step "e2e: a real node (test/infra/up node)" && test/infra/up node; }; then
+    echo "error: e2e tier: the real node did not start (the component and its log are named above)" >&2
+    status=1
+  elif ! { step "e2e: the image (scripts/image.sh), loaded into the node" &&
+    bash scripts/image.sh --out "$image_tar" && test/infra/load-image "$image_tar"; }; then
+    echo "error: e2e tier: the image could not be built or loaded (see above)" >&2
+    status=1
+  else
+    netns=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).netns' "$run_dir/node.json")
+    run_tests e2e nsenter --net="/run/netns/$netns" -- "test/e2e/**/*.test.ts"
+  fi
 fi
 
 echo "test command finished in $(($(date +%s) - started))s with status $status"

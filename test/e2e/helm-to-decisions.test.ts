@@ -239,13 +239,64 @@ test("e2e: helm install to serving decisions on a real node, a rolling bundle up
     );
   });
 
+  await t.test(
+    "the leader's pod deleted: it stops on SIGTERM, releases the Lease, the other pod leads",
+    async (t) => {
+      const operators = await readyPods(system, `app.kubernetes.io/instance=${release}`, 2, "operator");
+      const holderNow = async (): Promise<string | undefined> =>
+        (
+          await kubectlJson<{ spec: { holderIdentity?: string } }>(
+            "get",
+            "lease",
+            "parmana-operator",
+            "-n",
+            system,
+          )
+        ).spec.holderIdentity;
+      const holder = await holderNow();
+      const leader = operators.find((p) => holder?.startsWith(`${p.metadata.name}-`) === true);
+      assert.ok(leader, `the holder ${String(holder)} is an operator pod`);
+      const started = Date.now();
+      await tool("kubectl", [
+        "delete",
+        "pod",
+        leader.metadata.name,
+        "-n",
+        system,
+        "--wait",
+        "--timeout",
+        "120s",
+      ]);
+      const seconds = (Date.now() - started) / 1000;
+      const grace = leader.spec.terminationGracePeriodSeconds ?? 30;
+      assert.ok(
+        seconds < grace,
+        `the operator took ${seconds.toFixed(1)} s to stop: SIGTERM was not handled`,
+      );
+      const next = await eventually(
+        "the other operator pod to hold the Lease",
+        async () => {
+          const now = await holderNow();
+          return now !== undefined && now !== "" && !now.startsWith(`${leader.metadata.name}-`)
+            ? now
+            : undefined;
+        },
+        30_000,
+      );
+      t.diagnostic(
+        `leader stopped in ${seconds.toFixed(1)} s; ${next} leads ${((Date.now() - started) / 1000).toFixed(1)} s after the delete`,
+      );
+      await readyPods(system, `app.kubernetes.io/instance=${release}`, 2, "operator");
+    },
+  );
+
   const apiKey = randomBytes(24).toString("base64url");
   let serviceUrl = "";
   const selector = `app.kubernetes.io/instance=risk-gov`;
 
   await t.test(
     "the sample PolicyBundle and a GovernanceServer: its pods Ready by their real probes",
-    async () => {
+    async (step) => {
       await applySample(client, "policybundle.yaml", ns);
       await verifiedState(client, ns, "loan-approval-1-2-0", "True", 60_000);
       const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
@@ -283,7 +334,21 @@ test("e2e: helm install to serving decisions on a real node, a rolling bundle up
           podTemplate: onTheNode,
         },
       });
-      await readyPods(ns, selector, 2, "governance server");
+      const servers = await readyPods(ns, selector, 2, "governance server");
+      for (const pod of servers) {
+        const detail = await kubectlJson<{
+          status: {
+            conditions: { type: string; lastTransitionTime: string }[];
+            containerStatuses: { state: { running?: { startedAt: string } } }[];
+          };
+        }>("get", "pod", pod.metadata.name, "-n", ns);
+        const startedAt = detail.status.containerStatuses[0]?.state.running?.startedAt;
+        const readyAt = detail.status.conditions.find((c) => c.type === "Ready")?.lastTransitionTime;
+        if (startedAt !== undefined && readyAt !== undefined)
+          step.diagnostic(
+            `${pod.metadata.name}: Ready ${String((Date.parse(readyAt) - Date.parse(startedAt)) / 1000)} s after its container started`,
+          );
+      }
       await eventually("GovernanceServer risk-gov Ready", async () =>
         condition(await governanceServer(client, ns, "risk-gov"), "Ready")?.status === "True"
           ? true

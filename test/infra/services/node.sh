@@ -278,6 +278,9 @@ node_up() {
     log "node $NODE_NAME already running in network namespace $NODE_NETNS"
   else
     node_down_processes
+    # A node starts empty: whatever an earlier one left (containers, address leases, the kubelet's state) was
+    # ended with it. Images are loaded again (the pause image here, the parmana image by test/infra/load-image).
+    rm -rf "$NODE_DIR"
     mkdir -p "$NODE_DIR"/{cni,cni-ipam,pod-logs,kubelet,runc}
     node_netns_up
     node_relay apiserver "$APISERVER_PORT" "$APISERVER_PORT"
