@@ -170,18 +170,22 @@ export function verifiedState(
   );
 }
 
-/** The Secrets a GovernanceServer needs (placeholder URLs unless the test overrides them). */
-export async function serverSecrets(client: KubeClient, ns: string, apiKeys = "keys: []\n"): Promise<void> {
+/** The Secrets a GovernanceServer needs (placeholder URLs unless the test gives real ones). */
+export async function serverSecrets(
+  client: KubeClient,
+  ns: string,
+  apiKeys = "keys: []\n",
+  urls: { redis: string; database: string } = {
+    redis: "redis://redis.example:6379",
+    database: "postgres://audit.example/parmana",
+  },
+): Promise<void> {
   const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
     metadata: { name, namespace: ns },
     stringData,
   });
-  await applyObject(client, ResourceTypes.secret, secret("redis", { url: "redis://redis.example:6379" }));
-  await applyObject(
-    client,
-    ResourceTypes.secret,
-    secret("audit-db", { url: "postgres://audit.example/parmana" }),
-  );
+  await applyObject(client, ResourceTypes.secret, secret("redis", { url: urls.redis }));
+  await applyObject(client, ResourceTypes.secret, secret("audit-db", { url: urls.database }));
   const signer = newSigningKey();
   await applyObject(
     client,
@@ -206,6 +210,21 @@ export function governanceServerObject(ns: string, name: string, replicas = 2): 
       apiKeysSecretRef: { name: "gov-api-keys" },
     },
   };
+}
+
+/** Applies the bundle in `dir` as the PolicyBundle `name` (labelled team=risk), trusted through `trustSecret`. */
+export async function applyPolicyBundle(
+  client: KubeClient,
+  ns: string,
+  name: string,
+  dir: string,
+  trustSecret: string,
+): Promise<void> {
+  await applyObject(
+    client,
+    ResourceTypes.policyBundle,
+    policyBundleObject(ns, name, await bundleFileMap(dir), { trustSecret, labels: { team: "risk" } }),
+  );
 }
 
 /** Two bundles of the example policy (versions 1.2.0 and 1.3.0), signed by `key`, applied as PolicyBundles. */

@@ -194,16 +194,6 @@ maxPods: 30
 EOF
 }
 
-node_kubeconfig() { # FILE CERT_NAME: like k8s_kubeconfig, for a client inside the namespace
-  local file=$1 who=$2 pki=$K8S_DIR/pki
-  KUBECONFIG=$file kubectl config set-cluster parmana-test --server="https://127.0.0.1:$APISERVER_PORT" \
-    --certificate-authority="$pki/ca.crt" --embed-certs >/dev/null
-  KUBECONFIG=$file kubectl config set-credentials "$who" --client-certificate="$pki/$who.crt" \
-    --client-key="$pki/$who.key" --embed-certs >/dev/null
-  KUBECONFIG=$file kubectl config set-context parmana-test --cluster=parmana-test --user="$who" >/dev/null
-  KUBECONFIG=$file kubectl config use-context parmana-test >/dev/null
-}
-
 # The pause image: Kubernetes' build/pause/linux/pause.c from the pinned module, static, in a scratch image.
 node_pause_archive() {
   local archive=$PARMANA_INFRA_CACHE/images/pause-3.10.tar
@@ -287,9 +277,9 @@ node_up() {
     node_relay redis "$NODE_REDIS_PORT" "$REDIS_PORT"
     node_relay postgres "$NODE_PG_PORT" "$PG_DIR/.s.PGSQL.$PG_PORT"
     node_pki
-    node_kubeconfig "$NODE_DIR/kubelet.kubeconfig" node
-    node_kubeconfig "$NODE_DIR/kube-proxy.kubeconfig" kube-proxy
-    node_kubeconfig "$NODE_DIR/admin.kubeconfig" admin
+    k8s_kubeconfig "$NODE_DIR/kubelet.kubeconfig" node
+    k8s_kubeconfig "$NODE_DIR/kube-proxy.kubeconfig" kube-proxy
+    k8s_kubeconfig "$NODE_DIR/admin.kubeconfig" admin
 
     node_containerd_config >"$NODE_DIR/containerd.toml"
     node_cni_config >"$NODE_DIR/cni/10-parmana.conflist"
