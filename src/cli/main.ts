@@ -1,12 +1,6 @@
 // The `parmana` command: parses the command word and hands the rest to that command. Commands share the
 // verification and signing code with the server and the operator; nothing is reimplemented here.
 import { packageVersion } from "../version.ts";
-import { keysCommand, KEYS_USAGE } from "./commands/keys.ts";
-import { policyCommand, POLICY_USAGE } from "./commands/policy.ts";
-import { verifyCommand, VERIFY_USAGE } from "./commands/verify.ts";
-import { devCommand, DEV_USAGE, serverCommand, SERVER_USAGE } from "./commands/server.ts";
-import { auditCommand, AUDIT_USAGE } from "./commands/audit.ts";
-import { operatorCommand, OPERATOR_USAGE } from "./commands/operator.ts";
 import { ExitCode, UsageError, type CliIo } from "./io.ts";
 
 const USAGE = `Usage: parmana <command> [options]
@@ -27,18 +21,46 @@ Commands:
 
 Exit codes: 0 ok, 1 verification or compilation failed, 2 usage or input error.`;
 
-const commands: Record<
-  string,
-  { run: (args: readonly string[], io: CliIo) => Promise<number>; usage: string }
-> = {
-  keys: { run: keysCommand, usage: KEYS_USAGE },
-  policy: { run: policyCommand, usage: POLICY_USAGE },
-  verify: { run: verifyCommand, usage: VERIFY_USAGE },
-  server: { run: serverCommand, usage: SERVER_USAGE },
-  dev: { run: devCommand, usage: DEV_USAGE },
-  audit: { run: auditCommand, usage: AUDIT_USAGE },
-  operator: { run: operatorCommand, usage: OPERATOR_USAGE },
+interface Command {
+  run: (args: readonly string[], io: CliIo) => Promise<number>;
+  usage: string;
+}
+
+// Each command's module is loaded only when that command runs (or its help is asked for): the operator's
+// Kubernetes client alone takes 0.7 s to load, and `parmana server` (a pod's start) or `--version` need none of it.
+const commands: Record<string, () => Promise<Command>> = {
+  keys: async () => {
+    const m = await import("./commands/keys.ts");
+    return { run: m.keysCommand, usage: m.KEYS_USAGE };
+  },
+  policy: async () => {
+    const m = await import("./commands/policy.ts");
+    return { run: m.policyCommand, usage: m.POLICY_USAGE };
+  },
+  verify: async () => {
+    const m = await import("./commands/verify.ts");
+    return { run: m.verifyCommand, usage: m.VERIFY_USAGE };
+  },
+  server: async () => {
+    const m = await import("./commands/server.ts");
+    return { run: m.serverCommand, usage: m.SERVER_USAGE };
+  },
+  dev: async () => {
+    const m = await import("./commands/server.ts");
+    return { run: m.devCommand, usage: m.DEV_USAGE };
+  },
+  audit: async () => {
+    const m = await import("./commands/audit.ts");
+    return { run: m.auditCommand, usage: m.AUDIT_USAGE };
+  },
+  operator: async () => {
+    const m = await import("./commands/operator.ts");
+    return { run: m.operatorCommand, usage: m.OPERATOR_USAGE };
+  },
 };
+
+const commandNamed = (word: string): (() => Promise<Command>) | undefined =>
+  Object.hasOwn(commands, word) ? commands[word] : undefined;
 
 function isUsageError(error: unknown): error is Error {
   // parseArgs reports unknown or malformed options with ERR_PARSE_ARGS_* codes.
@@ -47,14 +69,18 @@ function isUsageError(error: unknown): error is Error {
 }
 
 /** Answers --version and help; returns undefined when `word` names a command to run. */
-function answerMeta(word: string | undefined, rest: readonly string[], io: CliIo): number | undefined {
+async function answerMeta(
+  word: string | undefined,
+  rest: readonly string[],
+  io: CliIo,
+): Promise<number | undefined> {
   if (word === "--version" || word === "-v" || word === "version") {
     io.out(packageVersion());
     return ExitCode.ok;
   }
   if (word === undefined || word === "help" || word === "--help" || word === "-h") {
-    const topic = word === "help" && rest[0] !== undefined ? commands[rest[0]] : undefined;
-    io.out(topic ? topic.usage : USAGE);
+    const topic = word === "help" && rest[0] !== undefined ? commandNamed(rest[0]) : undefined;
+    io.out(topic ? (await topic()).usage : USAGE);
     return ExitCode.ok;
   }
   return undefined;
@@ -62,14 +88,15 @@ function answerMeta(word: string | undefined, rest: readonly string[], io: CliIo
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [word, ...rest] = argv;
-  const answered = answerMeta(word, rest, io);
+  const answered = await answerMeta(word, rest, io);
   if (answered !== undefined || word === undefined) return answered ?? ExitCode.ok;
-  const command = Object.hasOwn(commands, word) ? commands[word] : undefined;
-  if (!command) {
+  const load = commandNamed(word);
+  if (!load) {
     io.err(`parmana: unknown command '${word}'`);
     io.err("Run 'parmana --help' for the commands.");
     return ExitCode.usage;
   }
+  const command = await load();
   if (rest.includes("--help") || rest.includes("-h")) {
     io.out(command.usage);
     return ExitCode.ok;

@@ -331,9 +331,15 @@ test("e2e: helm install to serving decisions on a real node, a rolling bundle up
         }>("get", "pod", pod.metadata.name, "-n", ns);
         const startedAt = detail.status.containerStatuses[0]?.state.running?.startedAt;
         const readyAt = detail.status.conditions.find((c) => c.type === "Ready")?.lastTransitionTime;
+        // The server's own start, from its log: the kubelet stamps each line when it was written.
+        const lines = (await containerLog(ns, pod.metadata.name, "server")).split("\n");
+        const stamp = (line: string | undefined): number => Date.parse(line?.split(" ")[0] ?? "");
+        const listening = lines.find((l) => l.includes('"msg":"parmana server listening"'));
         if (startedAt !== undefined && readyAt !== undefined)
           step.diagnostic(
-            `${pod.metadata.name}: Ready ${String((Date.parse(readyAt) - Date.parse(startedAt)) / 1000)} s after its container started`,
+            `${pod.metadata.name}: first log line ${String(stamp(lines[0]) - Date.parse(startedAt))} ms and ` +
+              `listening ${String(stamp(listening) - Date.parse(startedAt))} ms after its container started ` +
+              `(1-s resolution); Ready ${String((Date.parse(readyAt) - Date.parse(startedAt)) / 1000)} s after`,
           );
       }
       await eventually("GovernanceServer risk-gov Ready", async () =>
