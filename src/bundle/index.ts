@@ -28,6 +28,7 @@ export {
   type KeyStanding,
 } from "./trust.ts";
 export { trustSetFromFiles, TrustConfigError, TRUST_METADATA_FILE } from "./trust-files.ts";
+export { keyExpiries, type KeyExpiry } from "./key-expiry.ts";
 export {
   verifyBundleFiles,
   isSafeBundlePath,

@@ -67,7 +67,7 @@ export interface BundleInputs {
 
 type SourceFailure = { readonly ok: false; readonly reason: string; readonly message: string };
 
-function trustOf(
+export function trustOf(
   bundle: PolicyBundle,
   lookup: ObjectLookup,
 ): { trust: TrustSet; keys: Map<string, Uint8Array> } | SourceFailure {

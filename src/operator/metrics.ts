@@ -16,10 +16,23 @@ export interface OperatorMetrics {
   readonly securityEvents: Counter<"event_type" | "severity">;
   readonly informerLists: Counter<"resource" | "reason">;
   readonly serverReady: Gauge<"namespace" | "name">;
+  /** Computed at scrape time from the verified PolicyBundles' trust. */
+  readonly trustedKeyNotAfter: Gauge<"namespace" | "policy_bundle" | "key_id" | "in_use">;
   readonly queueObserver: QueueObserver;
 }
 
-export function createOperatorMetrics(): OperatorMetrics {
+/** A key a verified PolicyBundle is trusted through, and when it expires. */
+export interface TrustedKeyExpiry {
+  readonly namespace: string;
+  readonly policyBundle: string;
+  readonly keyId: string;
+  readonly notAfter: Date;
+  readonly inUse: boolean;
+}
+
+export function createOperatorMetrics(
+  trustedKeys: () => readonly TrustedKeyExpiry[] = () => [],
+): OperatorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -91,6 +104,25 @@ export function createOperatorMetrics(): OperatorMetrics {
       help: "Full lists per informer: initial, after an expired watch (410), after an error.",
       labelNames: ["resource", "reason"],
       registers,
+    }),
+    trustedKeyNotAfter: new Gauge({
+      name: "parmana_trusted_key_not_after_timestamp_seconds",
+      help: "When a key trusted to sign a verified PolicyBundle stops being trusted (unix seconds); in_use: the bundle would fall below its threshold without it.",
+      labelNames: ["namespace", "policy_bundle", "key_id", "in_use"],
+      registers,
+      collect() {
+        this.reset();
+        for (const e of trustedKeys())
+          this.set(
+            {
+              namespace: e.namespace,
+              policy_bundle: e.policyBundle,
+              key_id: e.keyId,
+              in_use: String(e.inUse),
+            },
+            Math.floor(e.notAfter.getTime() / 1000),
+          );
+      },
     }),
     serverReady: new Gauge({
       name: "parmana_governanceserver_ready",

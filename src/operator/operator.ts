@@ -6,14 +6,15 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { SecurityEventBus, type SecurityEvent } from "../events/index.ts";
 import { atLeast, type ExportSink } from "../export/index.ts";
-import type { ConfigMapObject, ObjectLookup, SecretObject } from "./bundle-source.ts";
+import { keyExpiries } from "../bundle/index.ts";
+import { trustOf, type ConfigMapObject, type ObjectLookup, type SecretObject } from "./bundle-source.ts";
 import { EventRecorder } from "./events.ts";
 import { reconcileGovernanceServer, selects, type DeploymentObject } from "./governanceserver-controller.ts";
 import { Informer } from "./informer.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
 import { LeaderElector } from "./leader.ts";
-import { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
-import { reconcilePolicyBundle } from "./policybundle-controller.ts";
+import { createOperatorMetrics, type OperatorMetrics, type TrustedKeyExpiry } from "./metrics.ts";
+import { isVerified, reconcilePolicyBundle } from "./policybundle-controller.ts";
 import { WorkQueue, type ReconcileResult } from "./queue.ts";
 import { LABEL_MANAGED_BY, MANAGER, defaultImage, type AuditRetentionDefaults } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
@@ -53,12 +54,14 @@ export class Operator {
   #metricsServer: MetricsServer | undefined;
   #leading = false;
   #bus: SecurityEventBus | undefined;
+  /** What the leader caches, for the metrics computed at scrape time; undefined while not leading. */
+  #cached: { bundles: Informer<PolicyBundle & KubeObject>; lookup: ObjectLookup } | undefined;
   metricsUrl: string | undefined;
 
   constructor(options: OperatorOptions) {
     this.#options = options;
     this.identity = options.identity ?? `${hostname()}-${String(process.pid)}`;
-    this.metrics = createOperatorMetrics();
+    this.metrics = createOperatorMetrics(() => this.#trustedKeyExpiries());
   }
 
   get leading(): boolean {
@@ -276,6 +279,7 @@ export class Operator {
         (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
     };
 
+    this.#cached = { bundles, lookup };
     const informers = [bundles, servers, configMaps, secrets, deployments];
     const watching = informers.map((i) => i.run(signal));
     // Reconcile only from a complete picture: every cache listed once.
@@ -294,6 +298,23 @@ export class Operator {
     });
     bundleQueue.stop();
     serverQueue.stop();
+    this.#cached = undefined;
     await Promise.all([...watching, ...working]);
+  }
+
+  /** The keys the verified PolicyBundles are trusted through, with their expiry; none while not leading. */
+  #trustedKeyExpiries(): TrustedKeyExpiry[] {
+    const cached = this.#cached;
+    if (!cached) return [];
+    return cached.bundles.list().flatMap((bundle) => {
+      if (!isVerified(bundle)) return [];
+      const trust = trustOf(bundle, cached.lookup);
+      if ("reason" in trust) return [];
+      return keyExpiries(trust.trust, [{ signerKeyIds: bundle.status?.signerKeyIds ?? [] }]).map((e) => ({
+        ...e,
+        namespace: bundle.metadata.namespace,
+        policyBundle: bundle.metadata.name,
+      }));
+    });
   }
 }

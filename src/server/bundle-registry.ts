@@ -6,7 +6,13 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { verifyBundleDirectory, type TrustSet, type VerifiedBundle } from "../bundle/index.ts";
+import {
+  keyExpiries,
+  verifyBundleDirectory,
+  type KeyExpiry,
+  type TrustSet,
+  type VerifiedBundle,
+} from "../bundle/index.ts";
 
 export interface BundleFailure {
   readonly policyId: string;
@@ -42,6 +48,11 @@ export class BundleRegistry {
   constructor(root: string, trust: TrustSet) {
     this.#root = root;
     this.#trust = trust;
+  }
+
+  /** The trusted keys with an expiry, and whether the active bundles depend on each (see keyExpiries). */
+  keyExpiries(): KeyExpiry[] {
+    return keyExpiries(this.#trust, [...this.#active.values()]);
   }
 
   /** Verifies every bundle under the root; the set of active bundles is swapped in at the end. */

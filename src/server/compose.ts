@@ -34,7 +34,12 @@ import { ApiKeyRing, loadApiKeyFile } from "./api-keys.ts";
 import { BundleRegistry, watchBundles, type BundleFailure } from "./bundle-registry.ts";
 import { ConfigError, type RedisSettings, type ServerConfig } from "./config.ts";
 import type { ServerContext } from "./context.ts";
-import { createServerMetrics, registerOutboxGauges, type ServerMetrics } from "./metrics.ts";
+import {
+  createServerMetrics,
+  registerOutboxGauges,
+  registerTrustedKeyGauge,
+  type ServerMetrics,
+} from "./metrics.ts";
 import { ResourceStack } from "./resource-stack.ts";
 import { runtimeIdentity } from "./runtime.ts";
 
@@ -321,6 +326,7 @@ async function composeInto(
   const metrics = createServerMetrics();
   const signer = dev ? parseSigningKey(generateSigningKeyPair().privateKeyPem) : await loadSigner(config);
   const { bundles, failures } = await loadBundles(config, dev !== undefined);
+  registerTrustedKeyGauge(metrics, () => bundles.keyExpiries());
   const { replay, redis } = await replayStore(config, logger, resources);
   const sql = await openAuditDatabase(config, resources, dev !== undefined);
   const audit = sql ? new AuditStore(sql) : undefined;

@@ -106,3 +106,24 @@ export function registerOutboxGauges(
     },
   });
 }
+
+/** The exported name of a trusted key's expiry, shared by the server and the operator (alerts key on it). */
+export const TRUSTED_KEY_NOT_AFTER = "parmana_trusted_key_not_after_timestamp_seconds";
+
+/** When each trusted key with a notAfter expires, and whether the active bundles depend on it; at scrape time. */
+export function registerTrustedKeyGauge(
+  metrics: ServerMetrics,
+  expiries: () => readonly { keyId: string; notAfter: Date; inUse: boolean }[],
+): void {
+  new Gauge({
+    name: TRUSTED_KEY_NOT_AFTER,
+    help: "When a trusted bundle-signing key stops being trusted (unix seconds); in_use: an active bundle would fall below its threshold without it.",
+    labelNames: ["key_id", "in_use"],
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      for (const e of expiries())
+        this.set({ key_id: e.keyId, in_use: String(e.inUse) }, Math.floor(e.notAfter.getTime() / 1000));
+    },
+  });
+}
