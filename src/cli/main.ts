@@ -9,6 +9,9 @@ Commands:
   dev                run the governance server on embedded defaults (try it out)
   server             run the governance server (production configuration from the environment)
   operator           run the Kubernetes operator (PolicyBundle verification, GovernanceServer rollout)
+  get, status        the PolicyBundles (pb) and GovernanceServers (gs) in a cluster: ready, or why not
+  reconcile          ask the operator to reconcile one now (--wait until it has)
+  suspend, resume    stop and restart the operator changing one
   audit verify-chain check the security-event hash chain in the audit database
   keys generate      create an Ed25519 signing key pair
   policy compile     check a policy (POL-xxx errors with file, JSON path and fix)
@@ -19,7 +22,9 @@ Commands:
   version            print the version
   help [command]     show help
 
-Exit codes: 0 ok, 1 verification or compilation failed, 2 usage or input error.`;
+Exit codes: 0 ok, 1 verification or compilation failed (or, for get/status/reconcile/resume, not ready),
+2 usage or input error; get/status/reconcile/resume also 3 (--wait timed out) and 4 (API server unreachable).
+Also installed as the kubectl plugin \`kubectl parmana\`.`;
 
 interface Command {
   run: (args: readonly string[], io: CliIo) => Promise<number>;
@@ -57,6 +62,15 @@ const commands: Record<string, () => Promise<Command>> = {
     const m = await import("./commands/operator.ts");
     return { run: m.operatorCommand, usage: m.OPERATOR_USAGE };
   },
+  ...Object.fromEntries(
+    (["get", "status", "reconcile", "suspend", "resume"] as const).map((verb) => [
+      verb,
+      async (): Promise<Command> => {
+        const m = await import("./commands/objects.ts");
+        return { run: m.objectsCommand(verb), usage: m.OBJECTS_USAGE };
+      },
+    ]),
+  ),
 };
 
 const commandNamed = (word: string): (() => Promise<Command>) | undefined =>

@@ -32,6 +32,7 @@ import {
   type BundleSet,
   type SelectedBundle,
 } from "./render.ts";
+import { isSuspended, reconciledStatus, suspendedStatus } from "./suspension.ts";
 import { isVerified } from "./policybundle-controller.ts";
 import {
   API_VERSION,
@@ -199,6 +200,7 @@ async function writeStatus(
   gs: GovernanceServer,
   status: GovernanceServerStatus,
 ): Promise<void> {
+  status = isSuspended(gs) ? status : reconciledStatus(gs, status);
   if (JSON.stringify(gs.status ?? {}) === JSON.stringify(status)) return;
   await ctx.client.apply(
     ResourceTypes.governanceServer,
@@ -392,6 +394,15 @@ export async function reconcileGovernanceServer(
   const gs = ctx.servers.get(namespace, name);
   if (!gs || gs.metadata.deletionTimestamp !== undefined) {
     ctx.readiness?.(namespace, name, undefined);
+    return undefined;
+  }
+  if (isSuspended(gs)) {
+    await writeStatus(
+      ctx,
+      gs,
+      suspendedStatus(gs, "the pods keep the bundle set and settings they run with until resumed"),
+    );
+    ctx.readiness?.(namespace, name, conditionOf(gs.status?.conditions, "Ready")?.status === "True");
     return undefined;
   }
   const result = await converge(ctx, gs);

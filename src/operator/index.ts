@@ -5,8 +5,10 @@ export { Informer } from "./informer.ts";
 export { WorkQueue, type ReconcileResult } from "./queue.ts";
 export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
 export { renderCrdFiles } from "./crd-files.ts";
+export { summarize, type ObjectKind, type Summary } from "./summary.ts";
 export {
   API_VERSION,
+  RECONCILE_REQUESTED_AT,
   GROUP,
   VERSION,
   crdManifests,

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { SecurityEventBus } from "../events/index.ts";
 import { verifyPolicyBundle, type ObjectLookup, type OperatorVerification } from "./bundle-source.ts";
 import { conditionOf, setConditions } from "./conditions.ts";
+import { isSuspended, reconciledStatus, suspendedStatus } from "./suspension.ts";
 import type { EventRecorder } from "./events.ts";
 import { ResourceTypes, type KubeClient } from "./kube.ts";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -32,9 +33,11 @@ const seconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
 /** Verified bundles are those whose Verified condition is True for their current generation. */
 export function isVerified(bundle: PolicyBundle): boolean {
   const verified = conditionOf(bundle.status?.conditions, "Verified");
+  // Suspending changes the generation without touching the content; servers re-verify the content against
+  // bundleHash themselves, so a suspended bundle stays what it was when last verified.
   return (
     verified?.status === "True" &&
-    verified.observedGeneration === bundle.metadata.generation &&
+    (verified.observedGeneration === bundle.metadata.generation || isSuspended(bundle)) &&
     bundle.status?.bundleHash !== undefined
   );
 }
@@ -48,6 +51,7 @@ async function writeStatus(
   bundle: PolicyBundle,
   status: PolicyBundleStatus,
 ): Promise<void> {
+  status = isSuspended(bundle) ? status : reconciledStatus(bundle, status);
   if (sameStatus(bundle.status, status)) return;
   await ctx.client.apply(
     ResourceTypes.policyBundle,
@@ -187,6 +191,11 @@ export async function reconcilePolicyBundle(
   const [namespace = "", name = ""] = key.split("/");
   const bundle = ctx.bundles.get(namespace, name);
   if (!bundle || bundle.metadata.deletionTimestamp !== undefined) return undefined;
+  if (isSuspended(bundle)) {
+    const what = "the bundle is not verified again until resumed; servers keep the content last verified";
+    await writeStatus(ctx, bundle, suspendedStatus(bundle, what));
+    return undefined;
+  }
   const result = verifyPolicyBundle(bundle, ctx.lookup, bundle.status?.revision);
   return result.ok ? verified(ctx, key, bundle, result) : failed(ctx, key, bundle, result);
 }

@@ -7,6 +7,8 @@ import type { KubeObject } from "./kube.ts";
 export const GROUP = "governance.parmana.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
+/** Set to any new value (`parmana reconcile` writes the time) to ask for a reconcile; echoed as status.lastHandledReconcileAt. */
+export const RECONCILE_REQUESTED_AT = `${GROUP}/reconcile-requested-at`;
 
 const Name = Type.String({ minLength: 1, maxLength: 253, pattern: "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" });
 const LocalRef = Type.Object({ name: Name });
@@ -76,6 +78,13 @@ export const PolicyBundleSpec = Type.Object(
       threshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
     }),
     allowRollback: Type.Optional(Type.Boolean({ default: false })),
+    suspend: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "stop reconciling: the bundle is not verified again until resumed; servers keep serving the content last verified (they check it themselves)",
+      }),
+    ),
   },
   {
     "x-kubernetes-validations": [
@@ -96,6 +105,9 @@ export const PolicyBundleStatus = Type.Object({
   revision: Type.Optional(Type.Integer({ minimum: 0 })),
   signerKeyIds: Type.Optional(Type.Array(Type.String(), { maxItems: 16 })),
   verifiedAt: Type.Optional(Type.String({ format: "date-time" })),
+  lastHandledReconcileAt: Type.Optional(
+    Type.String({ description: `the last ${RECONCILE_REQUESTED_AT} value the operator handled` }),
+  ),
 });
 export type PolicyBundleStatus = Static<typeof PolicyBundleStatus>;
 
@@ -194,6 +206,13 @@ export const GovernanceServerSpec = Type.Object({
   ),
   signingKeySecretRef: LocalRef,
   apiKeysSecretRef: LocalRef,
+  suspend: Type.Optional(
+    Type.Boolean({
+      default: false,
+      description:
+        "stop reconciling: the pods keep the bundle set and settings they run with (no roll) until resumed",
+    }),
+  ),
   rateLimits: Type.Optional(
     Type.Object({ executePerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
   ),
@@ -266,6 +285,9 @@ export const GovernanceServerStatus = Type.Object({
   readyReplicas: Type.Optional(Type.Integer()),
   updatedReplicas: Type.Optional(Type.Integer()),
   endpoint: Type.Optional(Type.String()),
+  lastHandledReconcileAt: Type.Optional(
+    Type.String({ description: `the last ${RECONCILE_REQUESTED_AT} value the operator handled` }),
+  ),
 });
 export type GovernanceServerStatus = Static<typeof GovernanceServerStatus>;
 
@@ -378,6 +400,7 @@ export function crdManifests(): { policyBundles: Json; governanceServers: Json }
       { name: "Version", type: "string", jsonPath: ".spec.policyVersion" },
       { name: "Verified", type: "string", jsonPath: condition("Verified") },
       { name: "Revision", type: "integer", jsonPath: ".status.revision" },
+      { name: "Suspended", type: "boolean", jsonPath: ".spec.suspend" },
       { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
     ]),
     governanceServers: crd(
@@ -390,6 +413,7 @@ export function crdManifests(): { policyBundles: Json; governanceServers: Json }
         { name: "Ready", type: "string", jsonPath: condition("Ready") },
         { name: "Replicas", type: "integer", jsonPath: ".status.readyReplicas" },
         { name: "Bundles", type: "string", jsonPath: condition("BundlesVerified") },
+        { name: "Suspended", type: "boolean", jsonPath: ".spec.suspend" },
         { name: "Set", type: "string", jsonPath: ".status.bundleSetHash", priority: 1 },
         { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
       ],
