@@ -11,7 +11,7 @@ import { bundleInputs, verifyInputs, type ObjectLookup } from "./bundle-source.t
 import { conditionOf, setConditions, type ConditionInput } from "./conditions.ts";
 import type { EventRecorder } from "./events.ts";
 import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import type { ReconcileResult } from "./queue.ts";
+import { StalledError, type ReconcileResult } from "./runtime/index.ts";
 import {
   ANNOTATION_BUNDLE_SET,
   ANNOTATION_BUNDLES,
@@ -216,7 +216,7 @@ async function stalled(
   reason: string,
   message: string,
   extra: ConditionInput[] = [],
-): Promise<ReconcileResult> {
+): Promise<never> {
   const ref = { ...gs, apiVersion: API_VERSION, kind: "GovernanceServer" as const };
   await ctx.events.record(ref, "Warning", reason, message);
   await writeStatus(ctx, gs, {
@@ -232,7 +232,8 @@ async function stalled(
       gs.metadata.generation,
     ),
   });
-  return { requeueAfterMs: 30_000 };
+  // Trying again changes nothing: the Secret informer, the bundles' and the server's own changes queue it.
+  throw new StalledError(reason, message);
 }
 
 async function applyChildren(

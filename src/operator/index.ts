@@ -1,9 +1,15 @@
 // The Kubernetes operator: PolicyBundle verification and GovernanceServer reconciliation.
 export { Operator, type OperatorOptions } from "./operator.ts";
 export { KubeClient, KubeApiError, ResourceTypes, resourcePath, type KubeObject } from "./kube.ts";
-export { Informer } from "./informer.ts";
-export { WorkQueue, type ReconcileResult } from "./queue.ts";
-export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
+export {
+  Informer,
+  LeaderElector,
+  StalledError,
+  WaitingError,
+  WorkQueue,
+  type LeaderElectionOptions,
+  type ReconcileResult,
+} from "./runtime/index.ts";
 export { renderCrdFiles } from "./crd-files.ts";
 export { summarize, type ObjectKind, type Summary } from "./summary.ts";
 export {

@@ -1,7 +1,7 @@
 // The operator's Prometheus metrics: controller-runtime's names for reconciles and work queues (so existing
 // dashboards work), leader status, bundle verifications and the security events the operator raises.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { QueueObserver } from "./queue.ts";
+import type { QueueObserver } from "./runtime/index.ts";
 
 export interface OperatorMetrics {
   readonly registry: Registry;
@@ -38,7 +38,7 @@ export function createOperatorMetrics(
   const registers = [registry];
   const reconciles = new Counter({
     name: "controller_runtime_reconcile_total",
-    help: "Reconciles per controller by result (success, error, requeue).",
+    help: "Reconciles per controller by result: success, requeue, waiting (not done yet, looked at again after a delay), stalled (not retried until something changes), error (retried with backoff).",
     labelNames: ["controller", "result"],
     registers,
   });

@@ -10,12 +10,12 @@ import { keyExpiries } from "../bundle/index.ts";
 import { trustOf, type ConfigMapObject, type ObjectLookup, type SecretObject } from "./bundle-source.ts";
 import { EventRecorder } from "./events.ts";
 import { reconcileGovernanceServer, selects, type DeploymentObject } from "./governanceserver-controller.ts";
-import { Informer } from "./informer.ts";
+import { Informer, outcomeOf, type StalledError } from "./runtime/index.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import { LeaderElector } from "./leader.ts";
+import { LeaderElector } from "./runtime/index.ts";
 import { createOperatorMetrics, type OperatorMetrics, type TrustedKeyExpiry } from "./metrics.ts";
 import { isVerified, reconcilePolicyBundle } from "./policybundle-controller.ts";
-import { WorkQueue, type ReconcileResult } from "./queue.ts";
+import { WorkQueue, type ReconcileResult } from "./runtime/index.ts";
 import { LABEL_MANAGED_BY, MANAGER, defaultImage, type AuditRetentionDefaults } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
 
@@ -170,7 +170,14 @@ export class Operator {
         observer: {
           ...this.metrics.queueObserver,
           failed: (_q, key, error) => {
-            logger.warn({ key, err: error }, `${kind} reconcile failed; retrying`);
+            const outcome = outcomeOf(error);
+            if (outcome === "stalled")
+              logger.info(
+                { key, reason: (error as StalledError).reason },
+                `${kind} stalled; waiting for a change`,
+              );
+            else if (outcome === "error")
+              logger.warn({ key, err: error }, `${kind} reconcile failed; retrying`);
           },
         },
         reconcile,

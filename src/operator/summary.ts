@@ -25,7 +25,8 @@ const SHORT: Record<ObjectKind, string> = { PolicyBundle: "pb", GovernanceServer
 /** What to do about each reason the controllers write. */
 const FIX: Record<string, string> = {
   HASH_MISMATCH: "a file changed after signing: rebuild and re-sign it with `parmana policy build`",
-  BAD_SIGNATURE: "the manifest or signature was altered: apply the bundle exactly as `parmana policy build` wrote it",
+  BAD_SIGNATURE:
+    "the manifest or signature was altered: apply the bundle exactly as `parmana policy build` wrote it",
   UNTRUSTED_KEY: "add the signer's public key to the trust Secret named in spec.trust.secretRef",
   KEY_EXPIRED: "re-sign with a key inside its validity window, or extend its notAfter in trust.json",
   THRESHOLD_NOT_MET: "more trusted keys must sign it (`parmana policy sign`), or lower spec.trust.threshold",
@@ -35,7 +36,8 @@ const FIX: Record<string, string> = {
   SecretMissing: "create the Secret named above (or fix the reference in the spec)",
   NoVerifiedBundles:
     "apply a PolicyBundle matching spec.bundleSelector that verifies (`parmana status pb <bundle>` says why one does not)",
-  RollingOut: "pods are starting; if it lasts, look at the pods (`kubectl get pods -l app.kubernetes.io/instance=NAME`)",
+  RollingOut:
+    "pods are starting; if it lasts, look at the pods (`kubectl get pods -l app.kubernetes.io/instance=NAME`)",
 };
 
 export function summarize(kind: ObjectKind, object: SummaryInput): Summary {
@@ -59,7 +61,10 @@ export function summarize(kind: ObjectKind, object: SummaryInput): Summary {
       line: `not reconciled yet (generation ${String(generation ?? "?")}, observed ${String(observed ?? "none")}): is the operator running and watching this namespace?`,
     };
   if (isReady) return { ready: true, suspended, reason: ready.reason, line: `ready: ${ready.message}` };
-  const fix = (FIX[ready.reason] ?? `see \`kubectl describe ${SHORT[kind]} ${name}\``).replaceAll("NAME", name);
+  const fix = (FIX[ready.reason] ?? `see \`kubectl describe ${SHORT[kind]} ${name}\``).replaceAll(
+    "NAME",
+    name,
+  );
   return {
     ready: false,
     suspended,

@@ -1,8 +1,11 @@
 // The work queue, as client-go's: keys (namespace/name) are de-duplicated while queued; a key is never
 // reconciled by two workers at once (an add during its reconcile queues it again afterwards); several keys run
 // in parallel up to `concurrency`; a failed key is retried after an exponential per-key delay (5 ms → 5 min)
-// that is also held to an overall rate (token bucket, 10/s with a burst of 100); success forgets the key.
-import { systemClock, type Clock } from "../util/clock.ts";
+// that is also held to an overall rate (token bucket, 10/s with a burst of 100); success forgets the key. A
+// StalledError is not retried (the next change queues the key); a WaitingError looks again after its delay,
+// without backoff (errors.ts).
+import { systemClock, type Clock } from "../../util/clock.ts";
+import { outcomeOf, WaitingError, type ReconcileOutcome } from "./errors.ts";
 
 export interface ReconcileResult {
   /** Look again after this long even if nothing changes (e.g. waiting for a rollout). */
@@ -13,7 +16,7 @@ export interface QueueObserver {
   added?(queue: string): void;
   depth?(queue: string, depth: number): void;
   retried?(queue: string): void;
-  reconciled?(queue: string, result: "success" | "error" | "requeue", seconds: number): void;
+  reconciled?(queue: string, result: ReconcileOutcome, seconds: number): void;
   failed?(queue: string, key: string, error: unknown): void;
 }
 
@@ -118,6 +121,20 @@ export class WorkQueue {
     return undefined;
   }
 
+  /** Stalled: forget the key until something queues it; waiting: look again later; else back off and retry. */
+  #afterFailure(key: string, error: unknown, seconds: number): void {
+    const outcome = outcomeOf(error);
+    this.#options.observer?.reconciled?.(this.#options.name, outcome, seconds);
+    this.#options.observer?.failed?.(this.#options.name, key, error);
+    if (outcome === "error") {
+      this.#options.observer?.retried?.(this.#options.name);
+      this.addAfter(key, this.#retryDelay(key));
+      return;
+    }
+    this.#failures.delete(key);
+    if (error instanceof WaitingError) this.addAfter(key, error.afterMs);
+  }
+
   async #work(key: string): Promise<void> {
     this.#processing.add(key);
     const started = performance.now();
@@ -132,10 +149,7 @@ export class WorkQueue {
         this.#options.observer?.reconciled?.(this.#options.name, "success", seconds);
       }
     } catch (error) {
-      this.#options.observer?.reconciled?.(this.#options.name, "error", (performance.now() - started) / 1000);
-      this.#options.observer?.failed?.(this.#options.name, key, error);
-      this.#options.observer?.retried?.(this.#options.name);
-      this.addAfter(key, this.#retryDelay(key));
+      this.#afterFailure(key, error, (performance.now() - started) / 1000);
     } finally {
       this.#processing.delete(key);
       if (this.#dirty.delete(key)) this.add(key);

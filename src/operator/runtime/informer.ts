@@ -1,9 +1,9 @@
 // An informer: list, then watch from the list's resourceVersion, keeping a local cache; a watch that expires
 // (410 Gone) lists again; any other failure backs off (1 s → 30 s) and lists again; a periodic resync hands
 // every cached object to the handler so that a reconcile missed for any reason happens anyway.
-import type { KubeClient, KubeObject, ResourceType } from "./kube.ts";
-import { WatchExpiredError } from "./kube.ts";
-import { systemClock, type Clock } from "../util/clock.ts";
+import type { KubeClient, KubeObject, ResourceType } from "../kube.ts";
+import { WatchExpiredError } from "../kube.ts";
+import { systemClock, type Clock } from "../../util/clock.ts";
 
 export type InformerHandler<T> = (object: T, kind: "upsert" | "delete" | "resync") => void;
 

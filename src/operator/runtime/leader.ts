@@ -3,8 +3,8 @@
 // duration by its own clock (so clock skew between nodes does not matter); every write carries the
 // resourceVersion it read, so two candidates can never both win. A leader that cannot renew within the renew
 // deadline steps down. On a graceful stop the leader releases the Lease so that the next one starts at once.
-import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import { systemClock, type Clock } from "../util/clock.ts";
+import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "../kube.ts";
+import { systemClock, type Clock } from "../../util/clock.ts";
 
 export interface LeaderElectionOptions {
   readonly namespace: string;

@@ -1,0 +1,6 @@
+// The operator's runtime, shared by every controller: the work queue, informers, leader election, and the
+// typed reconcile errors the queue acts on.
+export { WorkQueue, type ReconcileResult, type QueueObserver, type WorkQueueOptions } from "./queue.ts";
+export { Informer, type InformerHandler, type InformerOptions } from "./informer.ts";
+export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
+export { StalledError, WaitingError, outcomeOf, type ReconcileOutcome } from "./errors.ts";
