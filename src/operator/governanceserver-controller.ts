@@ -147,6 +147,23 @@ function secretNeeds(gs: GovernanceServer): SecretNeed[] {
   return needs;
 }
 
+/**
+ * Whether a change to the Secret `name` can change what this server runs: one of its own Secrets, or the trust
+ * Secret of a bundle it selects (the pods mount the trusted keys).
+ */
+export function referencesSecret(
+  gs: GovernanceServer,
+  name: string,
+  bundlesInNamespace: readonly PolicyBundle[],
+): boolean {
+  return (
+    secretNeeds(gs).some((need) => need.name === name) ||
+    bundlesInNamespace.some(
+      (b) => b.spec.trust.secretRef.name === name && selects(gs.spec.bundleSelector, b.metadata.labels),
+    )
+  );
+}
+
 /** A missing Secret or key, named; or the hash of everything the pods read from Secrets (a change rolls them). */
 function checkSecrets(gs: GovernanceServer, lookup: ObjectLookup): { missing: string } | { hash: string } {
   const hash = createHash("sha256");

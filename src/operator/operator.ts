@@ -9,7 +9,12 @@ import { atLeast, type ExportSink } from "../export/index.ts";
 import { keyExpiries } from "../bundle/index.ts";
 import { trustOf, type ConfigMapObject, type ObjectLookup, type SecretObject } from "./bundle-source.ts";
 import { EventRecorder } from "./events.ts";
-import { reconcileGovernanceServer, selects, type DeploymentObject } from "./governanceserver-controller.ts";
+import {
+  reconcileGovernanceServer,
+  referencesSecret,
+  selects,
+  type DeploymentObject,
+} from "./governanceserver-controller.ts";
 import { Informer, outcomeOf, type StalledError } from "./runtime/index.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
 import { LeaderElector } from "./runtime/index.ts";
@@ -187,9 +192,6 @@ export class Operator {
       reconcileGovernanceServer(serverCtx, key),
     );
     const key = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-    const serversOf = (namespace: string | undefined): void => {
-      for (const s of servers.list(namespace)) serverQueue.add(key(s));
-    };
 
     const bundles: Informer<PolicyBundle & KubeObject> = new Informer(client, ResourceTypes.policyBundle, {
       namespace: ns,
@@ -232,8 +234,10 @@ export class Operator {
       handler: (secret) => {
         for (const b of bundles.list(secret.metadata.namespace))
           if (b.spec.trust.secretRef.name === secret.metadata.name) bundleQueue.add(key(b));
-        // Any server in the namespace may read it (API keys, signing key, URLs): let each decide.
-        serversOf(secret.metadata.namespace);
+        // Only the servers that read it (their own Secrets, their bundles' trust): an unrelated Secret queues nothing.
+        const inNamespace = bundles.list(secret.metadata.namespace);
+        for (const s of servers.list(secret.metadata.namespace))
+          if (referencesSecret(s, secret.metadata.name, inNamespace)) serverQueue.add(key(s));
       },
     });
     const deployments: Informer<DeploymentObject> = new Informer(client, ResourceTypes.deployment, {
