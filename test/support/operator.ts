@@ -17,7 +17,7 @@ import {
 } from "../../src/operator/index.ts";
 import type { GovernanceServer, PolicyBundle } from "../../src/operator/schema.ts";
 import { KubeConfig } from "@kubernetes/client-node";
-import { eventually, kubeConfig, tool } from "./kube.ts";
+import { eventually, kubeConfig, testNamespace, tool } from "./kube.ts";
 import { kubernetesService, usingService, type KubernetesService } from "./services.ts";
 
 const CRDS = fileURLToPath(new URL("../../crds/", import.meta.url));
@@ -279,4 +279,31 @@ export function shortLease(namespace: string, name?: string): NonNullable<Operat
     renewDeadlineMs: 3_000,
     retryPeriodMs: 500,
   };
+}
+
+/** How many reconciles `controller` has counted (of one `result`, or all), from the operator's own metrics. */
+export async function reconcileCount(
+  operator: Operator,
+  controller: string,
+  result?: string,
+): Promise<number> {
+  return (await operator.metrics.reconciles.get()).values
+    .filter(
+      (v) => v.labels["controller"] === controller && (result === undefined || v.labels["result"] === result),
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A fresh namespace with an operator watching it, two verified bundles (team=risk) and a server's Secrets. */
+export async function serverScenario(
+  t: TestContext,
+  prefix: string,
+): Promise<{ ns: string; client: KubeClient; operator: Operator }> {
+  await installCrds();
+  const ns = await testNamespace(t, kubeConfig(), prefix);
+  const client = testClient();
+  const operator = await startOperator(t, ns);
+  await twoBundles(t, client, ns, newSigningKey());
+  await serverSecrets(client, ns);
+  return { ns, client, operator };
 }

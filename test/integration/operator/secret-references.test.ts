@@ -3,27 +3,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ResourceTypes } from "../../../src/operator/index.ts";
-import { newSigningKey } from "../../support/bundles.ts";
-import { eventually, kubeConfig, testNamespace } from "../../support/kube.ts";
+import { eventually } from "../../support/kube.ts";
 import {
   applyObject,
   condition,
   governanceServer,
   governanceServerObject,
-  installCrds,
-  serverSecrets,
-  startOperator,
-  testClient,
-  twoBundles,
+  reconcileCount,
+  serverScenario,
 } from "../../support/operator.ts";
 
 test("secret-references: an unreferenced Secret's change queues nothing; a referenced one queues its server", async (t) => {
-  await installCrds();
-  const ns = await testNamespace(t, kubeConfig(), "secrets");
-  const client = testClient();
-  const operator = await startOperator(t, ns);
-  await twoBundles(t, client, ns, newSigningKey());
-  await serverSecrets(client, ns);
+  const { ns, client, operator } = await serverScenario(t, "secrets");
   await applyObject(client, ResourceTypes.governanceServer, governanceServerObject(ns, "risk-gov"));
   await eventually(
     "risk-gov Ready",
@@ -33,10 +24,7 @@ test("secret-references: an unreferenced Secret's change queues nothing; a refer
         : undefined,
     60_000,
   );
-  const total = async (controller: string): Promise<number> =>
-    (await operator.metrics.reconciles.get()).values
-      .filter((v) => v.labels["controller"] === controller)
-      .reduce((sum, v) => sum + v.value, 0);
+  const total = (controller: string): Promise<number> => reconcileCount(operator, controller);
   // Settle: the roll-out's own requeues (every 5 s) have run their course once the counters hold still for 6 s.
   const settled = await eventually(
     "the reconcile counters to hold still",

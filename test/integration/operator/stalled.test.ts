@@ -4,27 +4,18 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ResourceTypes } from "../../../src/operator/index.ts";
-import { newSigningKey } from "../../support/bundles.ts";
-import { eventually, kubeConfig, testNamespace } from "../../support/kube.ts";
+import { eventually } from "../../support/kube.ts";
 import {
   applyObject,
   condition,
   governanceServer,
   governanceServerObject,
-  installCrds,
-  serverSecrets,
-  startOperator,
-  testClient,
-  twoBundles,
+  reconcileCount,
+  serverScenario,
 } from "../../support/operator.ts";
 
 test("stalled: a GovernanceServer missing a Secret is not retried until the Secret appears", async (t) => {
-  await installCrds();
-  const ns = await testNamespace(t, kubeConfig(), "stalled");
-  const client = testClient();
-  const operator = await startOperator(t, ns);
-  await twoBundles(t, client, ns, newSigningKey());
-  await serverSecrets(client, ns);
+  const { ns, client, operator } = await serverScenario(t, "stalled");
   await client.delete(ResourceTypes.secret, ns, "gov-api-keys");
   await applyObject(client, ResourceTypes.governanceServer, governanceServerObject(ns, "risk-gov"));
   await eventually("Degraded=True (SecretMissing)", async () =>
@@ -32,12 +23,9 @@ test("stalled: a GovernanceServer missing a Secret is not retried until the Secr
       ? true
       : undefined,
   );
-  const reconciles = async (result: string): Promise<number> => {
-    const metric = await operator.metrics.reconciles.get();
-    return metric.values
-      .filter((v) => v.labels["controller"] === "governanceserver" && v.labels["result"] === result)
-      .reduce((sum, v) => sum + v.value, 0);
-  };
+  const reconciles = (result: string): Promise<number> =>
+    reconcileCount(operator, "governanceserver", result);
+
   const stalledBefore = await reconciles("stalled");
   const errorsBefore = await reconciles("error");
   assert.ok(stalledBefore >= 1);
@@ -45,7 +33,10 @@ test("stalled: a GovernanceServer missing a Secret is not retried until the Secr
   assert.equal(await reconciles("stalled"), stalledBefore, "no reconcile while nothing changed");
   assert.equal(await reconciles("error"), errorsBefore, "and no error retries");
 
-  await serverSecrets(client, ns); // the Secret appears: the Secret informer queues the server
+  await applyObject(client, ResourceTypes.secret, {
+    metadata: { name: "gov-api-keys", namespace: ns },
+    stringData: { "keys.yaml": "keys: []\n" },
+  }); // the Secret appears: the Secret informer queues the server
   await eventually(
     "risk-gov Ready once its Secret exists",
     async () =>
