@@ -11,7 +11,7 @@ import { bundleInputs, verifyInputs, type ObjectLookup } from "./bundle-source.t
 import { conditionOf, setConditions, type ConditionInput } from "./conditions.ts";
 import type { EventRecorder } from "./events.ts";
 import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import { StalledError, type ReconcileResult } from "./runtime/index.ts";
+import { FIELD_MANAGER, StalledError, type ReconcileResult } from "./runtime/index.ts";
 import {
   ANNOTATION_BUNDLE_SET,
   ANNOTATION_BUNDLES,
@@ -42,8 +42,6 @@ import {
   type LabelSelector,
   type PolicyBundle,
 } from "./schema.ts";
-
-export const FIELD_MANAGER = "parmana-operator";
 
 export interface DeploymentObject extends KubeObject {
   spec?: {

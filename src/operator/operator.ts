@@ -15,7 +15,7 @@ import {
   selects,
   type DeploymentObject,
 } from "./governanceserver-controller.ts";
-import { Informer, outcomeOf, type StalledError } from "./runtime/index.ts";
+import { FIELD_MANAGER, Informer, outcomeOf, type StalledError } from "./runtime/index.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
 import { LeaderElector } from "./runtime/index.ts";
 import { createOperatorMetrics, type OperatorMetrics, type TrustedKeyExpiry } from "./metrics.ts";
@@ -100,13 +100,13 @@ export class Operator {
     const election = this.#options.leaderElection;
     if (election === false || election === undefined) {
       this.#leading = true;
-      this.metrics.leader.set({ name: "parmana-operator" }, 1);
+      this.metrics.leader.set({ name: FIELD_MANAGER }, 1);
       this.#running = this.#lead(this.#stop.signal);
       return;
     }
     const elector = new LeaderElector(this.#options.client, {
       namespace: election.namespace,
-      name: election.name ?? "parmana-operator",
+      name: election.name ?? FIELD_MANAGER,
       identity: this.identity,
       leaseDurationMs: election.leaseDurationMs ?? 15_000,
       renewDeadlineMs: election.renewDeadlineMs ?? 10_000,
@@ -120,7 +120,7 @@ export class Operator {
       (leading) => this.#lead(leading),
       (leader) => {
         this.#leading = leader;
-        this.metrics.leader.set({ name: "parmana-operator" }, leader ? 1 : 0);
+        this.metrics.leader.set({ name: FIELD_MANAGER }, leader ? 1 : 0);
         this.#options.logger.info(
           { identity: this.identity, leader },
           leader ? "became the leader" : "stopped leading",
@@ -257,7 +257,7 @@ export class Operator {
       configMap: (namespace, name) => configMaps.get(namespace, name),
       secret: (namespace, name) => secrets.get(namespace, name),
     };
-    const events = new EventRecorder(client, "parmana-operator", this.identity);
+    const events = new EventRecorder(client, FIELD_MANAGER, this.identity);
     const bundleCtx = {
       client,
       bundles,

@@ -11,10 +11,8 @@ import { isSuspended, reconciledStatus, suspendedStatus } from "./suspension.ts"
 import type { EventRecorder } from "./events.ts";
 import { ResourceTypes, type KubeClient } from "./kube.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-import type { ReconcileResult } from "./runtime/index.ts";
+import { FIELD_MANAGER, type ReconcileResult } from "./runtime/index.ts";
 import { API_VERSION, type PolicyBundle, type PolicyBundleStatus } from "./schema.ts";
-
-export const FIELD_MANAGER = "parmana-operator";
 
 export interface PolicyBundleContext {
   readonly client: KubeClient;

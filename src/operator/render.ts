@@ -1,6 +1,7 @@
 // What a GovernanceServer is made of, rendered as plain objects for server-side apply: the content-addressed
 // bundle-set ConfigMap, a hardened Deployment running `parmana server`, its Service, ServiceAccount,
 // PodDisruptionBudget and ServiceMonitor. Pure functions: the same input renders the same bytes.
+import { FIELD_MANAGER } from "./runtime/index.ts";
 import { createHash } from "node:crypto";
 import { canonicalize } from "../crypto/index.ts";
 import { packageVersion } from "../version.ts";
@@ -15,7 +16,8 @@ export const LABEL_GOVERNANCE_SERVER = "governance.parmana.io/governance-server"
 export const ANNOTATION_BUNDLE_SET = "governance.parmana.io/bundle-set-hash";
 export const ANNOTATION_SECRETS = "governance.parmana.io/secrets-hash";
 export const ANNOTATION_BUNDLES = "governance.parmana.io/bundles";
-export const MANAGER = "parmana-operator";
+/** app.kubernetes.io/managed-by of what the operator creates: its field manager name. */
+export const MANAGER = FIELD_MANAGER;
 
 export const PORTS = { http: 3000, dashboard: 8081, metrics: 9464 } as const;
 /** A stopping pod drains for 5 s, then has 10 s to finish; the kubelet's SIGKILL comes 10 s after that. */

@@ -3,4 +3,5 @@
 export { WorkQueue, type ReconcileResult, type QueueObserver, type WorkQueueOptions } from "./queue.ts";
 export { Informer, type InformerHandler, type InformerOptions } from "./informer.ts";
 export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
+export { FIELD_MANAGER } from "./field-manager.ts";
 export { StalledError, WaitingError, outcomeOf, type ReconcileOutcome } from "./errors.ts";
