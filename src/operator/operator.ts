@@ -9,18 +9,12 @@ import { atLeast, type ExportSink } from "../export/index.ts";
 import { keyExpiries } from "../bundle/index.ts";
 import { trustOf, type ConfigMapObject, type ObjectLookup, type SecretObject } from "./bundle-source.ts";
 import { EventRecorder } from "./events.ts";
-import {
-  reconcileGovernanceServer,
-  referencesSecret,
-  selects,
-  type DeploymentObject,
-} from "./governanceserver-controller.ts";
-import { FIELD_MANAGER, Informer, outcomeOf, type StalledError } from "./runtime/index.ts";
+import { governanceServerController, type DeploymentObject } from "./controllers/governanceserver/index.ts";
+import { FIELD_MANAGER, Manager, type Informer } from "./runtime/index.ts";
 import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
 import { LeaderElector } from "./runtime/index.ts";
 import { createOperatorMetrics, type OperatorMetrics, type TrustedKeyExpiry } from "./metrics.ts";
-import { isVerified, reconcilePolicyBundle } from "./policybundle-controller.ts";
-import { WorkQueue, type ReconcileResult } from "./runtime/index.ts";
+import { isVerified, policyBundleController } from "./controllers/policybundle/index.ts";
 import { LABEL_MANAGED_BY, MANAGER, defaultImage, type AuditRetentionDefaults } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
 
@@ -152,165 +146,84 @@ export class Operator {
     this.metricsUrl = this.#metricsServer.url;
   }
 
-  /** Everything a leader does, until `signal` aborts. */
+  /** Everything a leader does, until `signal` aborts: the shared caches, the two controllers, the manager. */
   async #lead(signal: AbortSignal): Promise<void> {
     const { client, logger } = this.#options;
     const ns = this.#options.namespace;
-    const resyncMs = this.#options.resyncMs ?? 10 * 60_000;
-    const concurrency = this.#options.concurrency ?? 4;
-    const onError = (resource: string) => (error: unknown) => {
-      logger.warn({ resource, err: error }, "watch failed; listing again after a backoff");
-    };
-    const onList = (resource: string) => (reason: "initial" | "expired" | "error") => {
-      this.metrics.informerLists.inc({ resource, reason });
-    };
-    const queue = (
-      name: string,
-      kind: string,
-      reconcile: (key: string) => Promise<ReconcileResult | undefined>,
-    ): WorkQueue =>
-      new WorkQueue({
-        name,
-        concurrency,
-        observer: {
-          ...this.metrics.queueObserver,
-          failed: (_q, key, error) => {
-            const outcome = outcomeOf(error);
-            if (outcome === "stalled")
-              logger.info(
-                { key, reason: (error as StalledError).reason },
-                `${kind} stalled; waiting for a change`,
-              );
-            else if (outcome === "error")
-              logger.warn({ key, err: error }, `${kind} reconcile failed; retrying`);
-          },
-        },
-        reconcile,
-      });
-    const bundleQueue = queue("policybundle", "PolicyBundle", (key) => reconcilePolicyBundle(bundleCtx, key));
-    const serverQueue = queue("governanceserver", "GovernanceServer", (key) =>
-      reconcileGovernanceServer(serverCtx, key),
-    );
-    const key = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
-
-    const bundles: Informer<PolicyBundle & KubeObject> = new Informer(client, ResourceTypes.policyBundle, {
-      namespace: ns,
-      resyncMs,
-      onError: onError("policybundles"),
-      onList: onList("policybundles"),
-      handler: (b) => {
-        bundleQueue.add(key(b));
-        for (const s of servers.list(b.metadata.namespace)) {
-          if (selects(s.spec.bundleSelector, b.metadata.labels)) serverQueue.add(key(s));
-        }
-      },
-    });
-    const servers: Informer<GovernanceServer & KubeObject> = new Informer(
+    const manager = new Manager({
       client,
-      ResourceTypes.governanceServer,
-      {
-        namespace: ns,
-        resyncMs,
-        onError: onError("governanceservers"),
-        onList: onList("governanceservers"),
-        handler: (s) => {
-          serverQueue.add(key(s));
-        },
+      namespace: ns,
+      resyncMs: this.#options.resyncMs ?? 10 * 60_000,
+      concurrency: this.#options.concurrency ?? 4,
+      logger,
+      observer: this.metrics.queueObserver,
+      onList: (resource, reason) => {
+        this.metrics.informerLists.inc({ resource, reason });
       },
+      onStarted: () => {
+        logger.info({ namespace: ns ?? "(all)", identity: this.identity }, "operator reconciling");
+      },
+    });
+    const bundles = manager.cache<PolicyBundle & KubeObject>(
+      { type: ResourceTypes.policyBundle },
+      { resync: true },
     );
-    const configMaps: Informer<ConfigMapObject> = new Informer(client, ResourceTypes.configMap, {
-      namespace: ns,
-      onError: onError("configmaps"),
-      onList: onList("configmaps"),
-      handler: (cm) => {
-        for (const b of bundles.list(cm.metadata.namespace))
-          if (b.spec.source.configMapRef?.name === cm.metadata.name) bundleQueue.add(key(b));
-      },
-    });
-    const secrets: Informer<SecretObject> = new Informer(client, ResourceTypes.secret, {
-      namespace: ns,
-      onError: onError("secrets"),
-      onList: onList("secrets"),
-      handler: (secret) => {
-        for (const b of bundles.list(secret.metadata.namespace))
-          if (b.spec.trust.secretRef.name === secret.metadata.name) bundleQueue.add(key(b));
-        // Only the servers that read it (their own Secrets, their bundles' trust): an unrelated Secret queues nothing.
-        const inNamespace = bundles.list(secret.metadata.namespace);
-        for (const s of servers.list(secret.metadata.namespace))
-          if (referencesSecret(s, secret.metadata.name, inNamespace)) serverQueue.add(key(s));
-      },
-    });
-    const deployments: Informer<DeploymentObject> = new Informer(client, ResourceTypes.deployment, {
-      namespace: ns,
+    const servers = manager.cache<GovernanceServer & KubeObject>(
+      { type: ResourceTypes.governanceServer },
+      { resync: true },
+    );
+    const configMaps = manager.cache<ConfigMapObject>({ type: ResourceTypes.configMap });
+    const secrets = manager.cache<SecretObject>({ type: ResourceTypes.secret });
+    const deployments = manager.cache<DeploymentObject>({
+      type: ResourceTypes.deployment,
       labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
-      onError: onError("deployments"),
-      onList: onList("deployments"),
-      handler: (d) => {
-        const owner = d.metadata.ownerReferences?.find(
-          (r) => r.kind === "GovernanceServer" && r.controller === true,
-        );
-        if (owner) serverQueue.add(`${d.metadata.namespace ?? ""}/${owner.name}`);
-      },
     });
-
     const lookup: ObjectLookup = {
       configMap: (namespace, name) => configMaps.get(namespace, name),
       secret: (namespace, name) => secrets.get(namespace, name),
     };
     const events = new EventRecorder(client, FIELD_MANAGER, this.identity);
-    const bundleCtx = {
-      client,
-      bundles,
-      lookup,
-      events,
-      metrics: this.metrics,
-      bus: this.#bus,
-      logger,
-      raised: new Map<string, string>(),
-    };
+    manager.add(
+      policyBundleController({
+        client,
+        bundles,
+        lookup,
+        events,
+        metrics: this.metrics,
+        bus: this.#bus,
+        logger,
+        raised: new Map<string, string>(),
+      }),
+    );
     let serviceMonitors: Promise<boolean> | undefined;
-    const serverCtx = {
-      client,
-      servers,
-      bundles,
-      deployments,
-      configMaps,
-      lookup,
-      events,
-      logger,
-      defaultImage: this.#options.defaultImage ?? defaultImage(),
-      ...(this.#options.auditRetentionDefaults && {
-        auditRetentionDefaults: this.#options.auditRetentionDefaults,
+    manager.add(
+      governanceServerController({
+        client,
+        servers,
+        bundles,
+        deployments,
+        configMaps,
+        lookup,
+        events,
+        logger,
+        defaultImage: this.#options.defaultImage ?? defaultImage(),
+        ...(this.#options.auditRetentionDefaults && {
+          auditRetentionDefaults: this.#options.auditRetentionDefaults,
+        }),
+        readiness: (namespace: string, name: string, ready: boolean | undefined) => {
+          if (ready === undefined) this.metrics.serverReady.remove({ namespace, name });
+          else this.metrics.serverReady.set({ namespace, name }, ready ? 1 : 0);
+        },
+        serviceMonitors: () =>
+          (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
       }),
-      readiness: (namespace: string, name: string, ready: boolean | undefined) => {
-        if (ready === undefined) this.metrics.serverReady.remove({ namespace, name });
-        else this.metrics.serverReady.set({ namespace, name }, ready ? 1 : 0);
-      },
-      serviceMonitors: () =>
-        (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
-    };
-
+    );
     this.#cached = { bundles, lookup };
-    const informers = [bundles, servers, configMaps, secrets, deployments];
-    const watching = informers.map((i) => i.run(signal));
-    // Reconcile only from a complete picture: every cache listed once.
-    await Promise.race([
-      Promise.all(informers.map((i) => i.synced)),
-      new Promise((r) => {
-        signal.addEventListener("abort", r);
-      }),
-    ]);
-    const working = [bundleQueue.run(), serverQueue.run()];
-    if (!signal.aborted)
-      logger.info({ namespace: ns ?? "(all)", identity: this.identity }, "operator reconciling");
-    await new Promise((resolve) => {
-      if (signal.aborted) resolve(undefined);
-      else signal.addEventListener("abort", resolve, { once: true });
-    });
-    bundleQueue.stop();
-    serverQueue.stop();
-    this.#cached = undefined;
-    await Promise.all([...watching, ...working]);
+    try {
+      await manager.run(signal);
+    } finally {
+      this.#cached = undefined;
+    }
   }
 
   /** The keys the verified PolicyBundles are trusted through, with their expiry; none while not leading. */

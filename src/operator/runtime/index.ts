@@ -4,4 +4,12 @@ export { WorkQueue, type ReconcileResult, type QueueObserver, type WorkQueueOpti
 export { Informer, type InformerHandler, type InformerOptions } from "./informer.ts";
 export { LeaderElector, type LeaderElectionOptions } from "./leader.ts";
 export { FIELD_MANAGER } from "./field-manager.ts";
+export {
+  Manager,
+  keyOf,
+  type CacheSpec,
+  type Controller,
+  type ManagerOptions,
+  type Watch,
+} from "./manager.ts";
 export { StalledError, WaitingError, outcomeOf, type ReconcileOutcome } from "./errors.ts";

@@ -4,15 +4,15 @@
 // invalid_policy security event — and leaves the last verified hash and revision in status, so the last good
 // content stays the one servers may use.
 import type { Logger } from "pino";
-import type { SecurityEventBus } from "../events/index.ts";
-import { verifyPolicyBundle, type ObjectLookup, type OperatorVerification } from "./bundle-source.ts";
-import { conditionOf, setConditions } from "./conditions.ts";
-import { isSuspended, reconciledStatus, suspendedStatus } from "./suspension.ts";
-import type { EventRecorder } from "./events.ts";
-import { ResourceTypes, type KubeClient } from "./kube.ts";
-import type { OperatorMetrics } from "./metrics.ts";
-import { FIELD_MANAGER, type ReconcileResult } from "./runtime/index.ts";
-import { API_VERSION, type PolicyBundle, type PolicyBundleStatus } from "./schema.ts";
+import type { SecurityEventBus } from "../../../events/index.ts";
+import { verifyPolicyBundle, type ObjectLookup, type OperatorVerification } from "../../bundle-source.ts";
+import { conditionOf, setConditions } from "../../conditions.ts";
+import { isSuspended, reconciledStatus, suspendedStatus } from "../../suspension.ts";
+import type { EventRecorder } from "../../events.ts";
+import { ResourceTypes, type KubeClient } from "../../kube.ts";
+import type { OperatorMetrics } from "../../metrics.ts";
+import { FIELD_MANAGER, type ReconcileResult } from "../../runtime/index.ts";
+import { API_VERSION, type PolicyBundle, type PolicyBundleStatus } from "../../schema.ts";
 
 export interface PolicyBundleContext {
   readonly client: KubeClient;

@@ -7,11 +7,11 @@
 // a new server with no set yet starts with the verified ones.
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { bundleInputs, verifyInputs, type ObjectLookup } from "./bundle-source.ts";
-import { conditionOf, setConditions, type ConditionInput } from "./conditions.ts";
-import type { EventRecorder } from "./events.ts";
-import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
-import { FIELD_MANAGER, StalledError, type ReconcileResult } from "./runtime/index.ts";
+import { bundleInputs, verifyInputs, type ObjectLookup } from "../../bundle-source.ts";
+import { conditionOf, setConditions, type ConditionInput } from "../../conditions.ts";
+import type { EventRecorder } from "../../events.ts";
+import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "../../kube.ts";
+import { FIELD_MANAGER, StalledError, type ReconcileResult } from "../../runtime/index.ts";
 import {
   ANNOTATION_BUNDLE_SET,
   ANNOTATION_BUNDLES,
@@ -31,9 +31,9 @@ import {
   type AuditRetentionDefaults,
   type BundleSet,
   type SelectedBundle,
-} from "./render.ts";
-import { isSuspended, reconciledStatus, suspendedStatus } from "./suspension.ts";
-import { isVerified } from "./policybundle-controller.ts";
+} from "../../render.ts";
+import { isSuspended, reconciledStatus, suspendedStatus } from "../../suspension.ts";
+import { isVerified } from "../policybundle/index.ts";
 import {
   API_VERSION,
   type ActiveBundle,
@@ -41,7 +41,7 @@ import {
   type GovernanceServerStatus,
   type LabelSelector,
   type PolicyBundle,
-} from "./schema.ts";
+} from "../../schema.ts";
 
 export interface DeploymentObject extends KubeObject {
   spec?: {
