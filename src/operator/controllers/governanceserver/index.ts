@@ -14,13 +14,7 @@ import {
   type GovernanceServerContext,
 } from "./reconcile.ts";
 
-export {
-  reconcileGovernanceServer,
-  referencesSecret,
-  selects,
-  type DeploymentObject,
-  type GovernanceServerContext,
-} from "./reconcile.ts";
+export * from "./reconcile.ts";
 
 export function governanceServerController(
   ctx: GovernanceServerContext & {
