@@ -125,8 +125,10 @@ redis-cluster_up() {
         "cluster-config-file nodes.conf" \
         "cluster-node-timeout 2000" "cluster-replica-validity-factor 0"
     done
-    redis-cli --cluster create $(ha_hosts "${REDIS_CLUSTER_PORTS[@]}" | tr , ' ') --cluster-replicas 1 \
-      --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 || die "redis-cli --cluster create failed; see $CLUSTER_DIR/create.log"
+    # Bounded, and with nothing to read: once a create printed its last check and then never exited.
+    timeout 60 redis-cli --cluster create $(ha_hosts "${REDIS_CLUSTER_PORTS[@]}" | tr , ' ') --cluster-replicas 1 \
+      --cluster-yes </dev/null >"$CLUSTER_DIR/create.log" 2>&1 ||
+      die "redis-cli --cluster create failed or hung; see $CLUSTER_DIR/create.log"
     wait_until 30 "the cluster is ok with 3 primaries and 3 replicas" cluster_healthy ||
       die "the cluster did not settle; see $CLUSTER_DIR/create.log and $CLUSTER_DIR/*/redis.log"
   else
