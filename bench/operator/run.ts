@@ -32,7 +32,7 @@ function percentile(values: readonly number[], p: number): number {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 await installCrds();
-const client = KubeClient.load(kubernetesService().kubeconfig);
+const client = KubeClient.load(kubernetesService().kubeconfig, { fieldManager: "parmana-bench" });
 const ns = `bench-${randomBytes(3).toString("hex")}`;
 await tool("kubectl", ["create", "namespace", ns]);
 const work = await mkdtemp(join(tmpdir(), "parmana-bench-operator-"));
@@ -56,7 +56,7 @@ try {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, "policy.json"), JSON.stringify(policy));
   await buildBundleDirectory(dir, key, { revision: 1 });
-  await client.apply(ResourceTypes.secret, trustSecret(ns, "signers", [key]), "bench");
+  await client.apply(ResourceTypes.secret, trustSecret(ns, "signers", [key]));
   const files = await bundleFileMap(dir);
 
   // 1. 200 bundles applied at once: apply → Verified=True.
@@ -69,7 +69,6 @@ try {
       await client.apply(
         ResourceTypes.policyBundle,
         policyBundleObject(ns, name, files, { trustSecret: "signers" }),
-        "bench",
       );
     }),
   );
@@ -93,9 +92,8 @@ try {
   await client.apply(
     ResourceTypes.policyBundle,
     policyBundleObject(ns, "served", files, { trustSecret: "signers", labels: { team: "risk" } }),
-    "bench",
   );
-  await client.apply(ResourceTypes.governanceServer, governanceServerObject(ns, "risk-gov", 1), "bench");
+  await client.apply(ResourceTypes.governanceServer, governanceServerObject(ns, "risk-gov", 1));
   const setOf = async (): Promise<string | undefined> =>
     (
       await client.get<
@@ -112,7 +110,6 @@ try {
     await client.apply(
       ResourceTypes.policyBundle,
       policyBundleObject(ns, "served", next, { trustSecret: "signers", labels: { team: "risk" } }),
-      "bench",
     );
     while ((await setOf()) === before) await sleep(10);
     rollMs.push(performance.now() - started);

@@ -8,7 +8,7 @@ import {
   type BundleVerification,
   type TrustSet,
 } from "../bundle/index.ts";
-import type { KubeObject } from "./kube.ts";
+import type { KubeObject } from "./kube/index.ts";
 import type { PolicyBundle } from "./schema.ts";
 
 export interface ConfigMapObject extends KubeObject {

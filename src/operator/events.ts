@@ -1,8 +1,8 @@
 // Kubernetes Events on the objects the operator reconciles (kubectl describe shows them). The same event
 // for the same object is recorded once per ten minutes, so a resync never floods the API server.
 import { randomBytes } from "node:crypto";
-import type { KubeClient, KubeObject } from "./kube.ts";
-import { ResourceTypes } from "./kube.ts";
+import type { EventObject, KubeClient, KubeObject } from "./kube/index.ts";
+import { ResourceTypes } from "./kube/index.ts";
 
 const REPEAT_MS = 10 * 60_000;
 
@@ -31,16 +31,18 @@ export class EventRecorder {
     this.#recent.set(key, now);
     if (this.#recent.size > 10_000) this.#recent.clear();
     const namespace = object.metadata.namespace ?? "default";
-    const time = new Date(now).toISOString();
-    await this.#client.create(ResourceTypes.event, {
+    const time = new Date(now);
+    await this.#client.create<EventObject>(ResourceTypes.event, {
       metadata: { name: `${object.metadata.name}.${randomBytes(8).toString("hex")}`, namespace },
       involvedObject: {
         apiVersion: object.apiVersion,
         kind: object.kind,
         name: object.metadata.name,
         namespace,
-        uid: object.metadata.uid,
-        resourceVersion: object.metadata.resourceVersion,
+        ...(object.metadata.uid !== undefined && { uid: object.metadata.uid }),
+        ...(object.metadata.resourceVersion !== undefined && {
+          resourceVersion: object.metadata.resourceVersion,
+        }),
       },
       type,
       reason,

@@ -1,7 +1,8 @@
 // The Kubernetes operator: PolicyBundle verification and GovernanceServer reconciliation.
 export { Operator, type OperatorOptions } from "./operator.ts";
-export { KubeClient, KubeApiError, ResourceTypes, resourcePath, type KubeObject } from "./kube.ts";
+export { KubeClient, KubeApiError, ResourceTypes, collectionPath, type KubeObject } from "./kube/index.ts";
 export {
+  FIELD_MANAGER,
   Informer,
   LeaderElector,
   StalledError,

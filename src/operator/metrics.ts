@@ -15,6 +15,7 @@ export interface OperatorMetrics {
   readonly verifications: Counter<"result" | "reason">;
   readonly securityEvents: Counter<"event_type" | "severity">;
   readonly informerLists: Counter<"resource" | "reason">;
+  readonly referencedObjects: Gauge<"resource">;
   readonly serverReady: Gauge<"namespace" | "name">;
   /** Computed at scrape time from the verified PolicyBundles' trust. */
   readonly trustedKeyNotAfter: Gauge<"namespace" | "policy_bundle" | "key_id" | "in_use">;
@@ -103,6 +104,12 @@ export function createOperatorMetrics(
       name: "parmana_operator_informer_lists_total",
       help: "Full lists per informer: initial, after an expired watch (410), after an error.",
       labelNames: ["resource", "reason"],
+      registers,
+    }),
+    referencedObjects: new Gauge({
+      name: "parmana_operator_referenced_objects",
+      help: "Secrets and ConfigMaps watched because a PolicyBundle or GovernanceServer names them (no other object of those kinds is watched or cached).",
+      labelNames: ["resource"],
       registers,
     }),
     trustedKeyNotAfter: new Gauge({

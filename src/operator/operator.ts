@@ -1,22 +1,51 @@
-// The operator process: leader election, then informers for PolicyBundles, GovernanceServers, ConfigMaps,
-// Secrets and the Deployments it owns, feeding two work queues whose reconcilers converge the cluster.
-// Events on related objects map back to the keys that depend on them. Metrics and health on one port.
+// The operator process: leader election, then informers for PolicyBundles, GovernanceServers and the
+// Deployments and ConfigMaps it owns, watches on just the Secrets and ConfigMaps those refer to, feeding two
+// work queues whose reconcilers converge the cluster. Events on related objects map back to the keys that
+// depend on them. Metrics and health on one port.
 import { serveMetrics, type MetricsServer } from "../http/index.ts";
 import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { SecurityEventBus, type SecurityEvent } from "../events/index.ts";
 import { atLeast, type ExportSink } from "../export/index.ts";
 import { keyExpiries } from "../bundle/index.ts";
-import { trustOf, type ConfigMapObject, type ObjectLookup, type SecretObject } from "./bundle-source.ts";
+import { trustOf, type ObjectLookup } from "./bundle-source.ts";
 import { EventRecorder } from "./events.ts";
-import { governanceServerController, type DeploymentObject } from "./controllers/governanceserver/index.ts";
-import { FIELD_MANAGER, Manager, type Informer } from "./runtime/index.ts";
-import { ResourceTypes, type KubeClient, type KubeObject } from "./kube.ts";
+import { governanceServerController } from "./controllers/governanceserver/index.ts";
+import {
+  FIELD_MANAGER,
+  Manager,
+  WaitingError,
+  type Informer,
+  type ReferencedObjects,
+} from "./runtime/index.ts";
+import {
+  ResourceTypes,
+  type ConfigMapObject,
+  type DeploymentObject,
+  type KubeClient,
+  type KubeObject,
+  type SecretObject,
+} from "./kube/index.ts";
 import { LeaderElector } from "./runtime/index.ts";
 import { createOperatorMetrics, type OperatorMetrics, type TrustedKeyExpiry } from "./metrics.ts";
 import { isVerified, policyBundleController } from "./controllers/policybundle/index.ts";
 import { LABEL_MANAGED_BY, MANAGER, defaultImage, type AuditRetentionDefaults } from "./render.ts";
 import type { GovernanceServer, PolicyBundle } from "./schema.ts";
+
+/** A referenced object from its cache; a reconcile that reads one whose watch has not listed yet waits. */
+function awaitReferenced<T extends KubeObject>(
+  cache: ReferencedObjects<T>,
+  namespace: string,
+  name: string,
+): T | undefined {
+  if (cache.pending(namespace, name))
+    throw new WaitingError(
+      "ReferenceNotCached",
+      `${cache.type.kind} ${namespace}/${name} is being watched; not listed yet`,
+      250,
+    );
+  return cache.get(namespace, name);
+}
 
 export interface OperatorOptions {
   readonly client: KubeClient;
@@ -160,6 +189,9 @@ export class Operator {
       onList: (resource, reason) => {
         this.metrics.informerLists.inc({ resource, reason });
       },
+      onReferenced: (resource, count) => {
+        this.metrics.referencedObjects.set({ resource }, count);
+      },
       onStarted: () => {
         logger.info({ namespace: ns ?? "(all)", identity: this.identity }, "operator reconciling");
       },
@@ -172,15 +204,21 @@ export class Operator {
       { type: ResourceTypes.governanceServer },
       { resync: true },
     );
-    const configMaps = manager.cache<ConfigMapObject>({ type: ResourceTypes.configMap });
-    const secrets = manager.cache<SecretObject>({ type: ResourceTypes.secret });
+    const owned = `${LABEL_MANAGED_BY}=${MANAGER}`;
+    // The bundle-set ConfigMaps the operator writes; the bundles' source ConfigMaps are referenced ones.
+    const configMaps = manager.cache<ConfigMapObject>({
+      type: ResourceTypes.configMap,
+      labelSelector: owned,
+    });
+    const sourceConfigMaps = manager.referenced<ConfigMapObject>(ResourceTypes.configMap);
+    const secrets = manager.referenced<SecretObject>(ResourceTypes.secret);
     const deployments = manager.cache<DeploymentObject>({
       type: ResourceTypes.deployment,
-      labelSelector: `${LABEL_MANAGED_BY}=${MANAGER}`,
+      labelSelector: owned,
     });
     const lookup: ObjectLookup = {
-      configMap: (namespace, name) => configMaps.get(namespace, name),
-      secret: (namespace, name) => secrets.get(namespace, name),
+      configMap: (namespace, name) => awaitReferenced(sourceConfigMaps, namespace, name),
+      secret: (namespace, name) => awaitReferenced(secrets, namespace, name),
     };
     const events = new EventRecorder(client, FIELD_MANAGER, this.identity);
     manager.add(
@@ -218,7 +256,13 @@ export class Operator {
           (serviceMonitors ??= client.serves(ResourceTypes.serviceMonitor).catch(() => false)),
       }),
     );
-    this.#cached = { bundles, lookup };
+    this.#cached = {
+      bundles,
+      lookup: {
+        configMap: (namespace, name) => sourceConfigMaps.get(namespace, name),
+        secret: (namespace, name) => secrets.get(namespace, name),
+      },
+    };
     try {
       await manager.run(signal);
     } finally {

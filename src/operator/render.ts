@@ -5,7 +5,18 @@ import { FIELD_MANAGER } from "./runtime/index.ts";
 import { createHash } from "node:crypto";
 import { canonicalize } from "../crypto/index.ts";
 import { packageVersion } from "../version.ts";
-import type { KubeObject } from "./kube.ts";
+import type {
+  V1ConfigMap,
+  V1Deployment,
+  V1EnvVar,
+  V1OwnerReference,
+  V1PodDisruptionBudget,
+  V1Service,
+  V1ServiceAccount,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
+import type { KubeObject, Named, ObjectMetadata } from "./kube/index.ts";
 import { containerResources, podLabels, podScheduling } from "./pod-scheduling.ts";
 import { API_VERSION, type ActiveBundle, type GovernanceServer } from "./schema.ts";
 
@@ -86,9 +97,15 @@ export function bundleSetConfigMapName(server: string, hash: string): string {
   return `${server}-bundles-${hash.replace("sha256:", "").slice(0, 10)}`;
 }
 
-function ownerReference(
-  gs: GovernanceServer,
-): NonNullable<KubeObject["metadata"]["ownerReferences"]>[number] {
+/** The Prometheus Operator's ServiceMonitor (a CRD of its own; the library has no model of it). */
+export type ServiceMonitorObject = KubeObject & {
+  spec: {
+    selector: { matchLabels: Record<string, string> };
+    endpoints: { port: string; path: string; interval: string }[];
+  };
+};
+
+function ownerReference(gs: GovernanceServer): V1OwnerReference {
   return {
     apiVersion: API_VERSION,
     kind: "GovernanceServer",
@@ -113,7 +130,7 @@ function selectorLabels(gs: GovernanceServer): Record<string, string> {
   return { "app.kubernetes.io/name": "parmana-governance-server", [LABEL_INSTANCE]: gs.metadata.name };
 }
 
-function meta(gs: GovernanceServer, name: string, component: string): KubeObject["metadata"] {
+function meta(gs: GovernanceServer, name: string, component: string): ObjectMetadata {
   return {
     name,
     namespace: gs.metadata.namespace,
@@ -122,7 +139,7 @@ function meta(gs: GovernanceServer, name: string, component: string): KubeObject
   };
 }
 
-export function renderBundleConfigMap(gs: GovernanceServer, set: BundleSet): KubeObject {
+export function renderBundleConfigMap(gs: GovernanceServer, set: BundleSet): Named<V1ConfigMap> {
   return {
     metadata: {
       ...meta(gs, bundleSetConfigMapName(gs.metadata.name, set.hash), "bundle-set"),
@@ -133,11 +150,11 @@ export function renderBundleConfigMap(gs: GovernanceServer, set: BundleSet): Kub
   };
 }
 
-export function renderServiceAccount(gs: GovernanceServer): KubeObject {
+export function renderServiceAccount(gs: GovernanceServer): Named<V1ServiceAccount> {
   return { metadata: meta(gs, gs.metadata.name, "server"), automountServiceAccountToken: false };
 }
 
-export function renderService(gs: GovernanceServer): KubeObject {
+export function renderService(gs: GovernanceServer): Named<V1Service> {
   const dashboard = gs.spec.dashboard?.enabled ?? true;
   return {
     metadata: meta(gs, gs.metadata.name, "server"),
@@ -155,7 +172,7 @@ export function renderService(gs: GovernanceServer): KubeObject {
   };
 }
 
-export function renderPodDisruptionBudget(gs: GovernanceServer): KubeObject {
+export function renderPodDisruptionBudget(gs: GovernanceServer): Named<V1PodDisruptionBudget> {
   return {
     metadata: meta(gs, gs.metadata.name, "server"),
     spec: {
@@ -168,7 +185,7 @@ export function renderPodDisruptionBudget(gs: GovernanceServer): KubeObject {
   };
 }
 
-export function renderServiceMonitor(gs: GovernanceServer): KubeObject {
+export function renderServiceMonitor(gs: GovernanceServer): ServiceMonitorObject {
   return {
     metadata: meta(gs, gs.metadata.name, "server"),
     spec: {
@@ -178,7 +195,7 @@ export function renderServiceMonitor(gs: GovernanceServer): KubeObject {
   };
 }
 
-type EnvVar = Record<string, unknown>;
+type EnvVar = V1EnvVar;
 
 const secretEnv = (name: string, ref: { name: string; key: string }): EnvVar => ({
   name,
@@ -186,11 +203,11 @@ const secretEnv = (name: string, ref: { name: string; key: string }): EnvVar => 
 });
 
 /** REDIS_URL (any form) and what Sentinel, TLS and replica durability need, as the server's variables. */
-function redisEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mounts: unknown[] } {
+function redisEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const redis = gs.spec.redis;
   const env: EnvVar[] = [secretEnv("REDIS_URL", redis.urlSecretRef)];
-  const volumes: unknown[] = [];
-  const mounts: unknown[] = [];
+  const volumes: V1Volume[] = [];
+  const mounts: V1VolumeMount[] = [];
   if (redis.sentinelPasswordSecretRef)
     env.push(secretEnv("REDIS_SENTINEL_PASSWORD", redis.sentinelPasswordSecretRef));
   if (redis.tls) {
@@ -210,10 +227,10 @@ function redisEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mo
   return { env, volumes, mounts };
 }
 
-function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: unknown[]; mounts: unknown[] } {
+function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; mounts: V1VolumeMount[] } {
   const env: EnvVar[] = [];
-  const volumes: unknown[] = [];
-  const mounts: unknown[] = [];
+  const volumes: V1Volume[] = [];
+  const mounts: V1VolumeMount[] = [];
   const kafka = gs.spec.export?.kafka;
   if (kafka) {
     env.push(
@@ -290,7 +307,7 @@ export function defaultImage(): string {
   return `parmana/parmana:${packageVersion()}`;
 }
 
-export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): KubeObject {
+export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): Named<V1Deployment> {
   const spec = gs.spec;
   const dashboard = spec.dashboard?.enabled ?? true;
   const exported = exportEnv(gs);

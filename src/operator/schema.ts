@@ -2,7 +2,7 @@
 // through crdManifests(), the CRD YAML in crds/ (scripts/gen-crds.ts writes it; a unit test fails when the
 // files and this code disagree), so the types and the CRDs cannot drift.
 import { Type, type Static, type TSchema } from "typebox";
-import type { KubeObject } from "./kube.ts";
+import type { KubeObject } from "./kube/index.ts";
 
 export const GROUP = "governance.parmana.io";
 export const VERSION = "v1alpha1";

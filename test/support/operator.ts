@@ -9,6 +9,7 @@ import pino from "pino";
 import type { SigningKey } from "../../src/crypto/index.ts";
 import type { ExportSink } from "../../src/export/index.ts";
 import {
+  FIELD_MANAGER,
   KubeClient,
   Operator,
   ResourceTypes,
@@ -17,6 +18,7 @@ import {
 } from "../../src/operator/index.ts";
 import type { GovernanceServer, PolicyBundle } from "../../src/operator/schema.ts";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { Writable } from "../../src/operator/kube/index.ts";
 import { eventually, kubeConfig, testNamespace, tool } from "./kube.ts";
 import { kubernetesService, usingService, type KubernetesService } from "./services.ts";
 
@@ -51,8 +53,17 @@ export function installCrds(service?: KubernetesService): Promise<void> {
   return crdsInstalled;
 }
 
+/** An object a test writes: a named metadata and whatever else its kind has. */
+export type Manifest = Writable & Record<string, unknown>;
+
+/** The tests' own client: it applies under the field manager parmana-test, as a person with kubectl would. */
 export function testClient(): KubeClient {
-  return KubeClient.load(kubernetesService().kubeconfig);
+  return KubeClient.load(kubernetesService().kubeconfig, { fieldManager: "parmana-test" });
+}
+
+/** The client an operator under test runs with: the operator's field manager. */
+export function operatorClient(): KubeClient {
+  return KubeClient.load(kubernetesService().kubeconfig, { fieldManager: FIELD_MANAGER });
 }
 
 /** An operator in this process watching `namespace` (no leader election unless asked). */
@@ -62,7 +73,7 @@ export async function startOperator(
   options: Partial<OperatorOptions> & { exportSinks?: readonly ExportSink[] } = {},
 ): Promise<Operator> {
   const operator = new Operator({
-    client: testClient(),
+    client: operatorClient(),
     logger: pino({ level: process.env["PARMANA_TEST_OPERATOR_LOG"] ?? "silent" }),
     namespace,
     leaderElection: false,
@@ -83,7 +94,7 @@ export async function bundleFileMap(dir: string): Promise<Record<string, string>
   return files;
 }
 
-export function trustSecret(namespace: string, name: string, keys: readonly SigningKey[]): KubeObject {
+export function trustSecret(namespace: string, name: string, keys: readonly SigningKey[]): Manifest {
   return {
     metadata: { name, namespace },
     type: "Opaque",
@@ -101,7 +112,7 @@ export function policyBundleObject(
     configMap?: string;
     policyVersion?: string;
   },
-): KubeObject {
+): Manifest {
   const policy = JSON.parse(files["policy.json"] ?? "{}") as { policyId: string; policyVersion: string };
   const { "bundle.manifest.json": manifest = "", "bundle.sig": signature = "", ...rest } = files;
   return {
@@ -121,9 +132,9 @@ export function policyBundleObject(
 export async function applyObject(
   client: KubeClient,
   type: (typeof ResourceTypes)[keyof typeof ResourceTypes],
-  object: KubeObject,
+  object: Manifest,
 ): Promise<void> {
-  await client.apply(type, object, "parmana-test");
+  await client.apply(type, object);
 }
 
 export async function policyBundle(
@@ -180,7 +191,7 @@ export async function serverSecrets(
     database: "postgres://audit.example/parmana",
   },
 ): Promise<void> {
-  const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
+  const secret = (name: string, stringData: Record<string, string>): Manifest => ({
     metadata: { name, namespace: ns },
     stringData,
   });
@@ -198,7 +209,7 @@ export async function serverSecrets(
 }
 
 /** A GovernanceServer selecting team=risk, with the Secrets serverSecrets() writes. */
-export function governanceServerObject(ns: string, name: string, replicas = 2): KubeObject {
+export function governanceServerObject(ns: string, name: string, replicas = 2): Manifest {
   return {
     metadata: { name, namespace: ns },
     spec: {
@@ -267,7 +278,7 @@ export async function serviceAccountClient(namespace: string, serviceAccount: st
     contexts: [{ name: "service-account", cluster: cluster.name, user: serviceAccount }],
     currentContext: "service-account",
   });
-  return new KubeClient(config);
+  return new KubeClient(config, { fieldManager: FIELD_MANAGER });
 }
 
 /** Leader election with a short lease, for tests that run the operator as a real ServiceAccount. */

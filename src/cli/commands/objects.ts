@@ -41,7 +41,7 @@ const KINDS: Record<string, ObjectKind> = {
   governanceservers: "GovernanceServer",
 };
 const TYPES = { PolicyBundle: ResourceTypes.policyBundle, GovernanceServer: ResourceTypes.governanceServer };
-const FIELD_MANAGER = "parmana-cli";
+const CLI_FIELD_MANAGER = "parmana-cli";
 export const Exit = { ...ExitCode, timedOut: 3, api: 4 } as const;
 
 type Verb = "get" | "status" | "reconcile" | "suspend" | "resume";
@@ -83,7 +83,9 @@ function target(verb: Verb, args: readonly string[]): Target {
   if (!kind) throw new UsageError(`${verb} needs a kind: pb or gs${kindWord ? ` (not '${kindWord}')` : ""}`);
   if (name === undefined && verb !== "get") throw new UsageError(`${verb} needs the object's NAME`);
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
-  const client = KubeClient.load(values.kubeconfig ?? process.env["KUBECONFIG"]);
+  const client = KubeClient.load(values.kubeconfig ?? process.env["KUBECONFIG"], {
+    fieldManager: CLI_FIELD_MANAGER,
+  });
   const contextNamespace = client.config.getContextObject(client.config.getCurrentContext())?.namespace;
   return {
     client,
@@ -101,7 +103,8 @@ async function read(t: Target, name: string): Promise<Watched | undefined> {
 }
 
 function age(object: KubeObject): string {
-  const created = Date.parse(object.metadata.creationTimestamp ?? "");
+  const stamp = object.metadata.creationTimestamp;
+  const created = stamp === undefined ? Number.NaN : new Date(stamp).getTime();
   if (Number.isNaN(created)) return "?";
   const s = Math.max(0, Math.floor((Date.now() - created) / 1000));
   return s < 120
@@ -188,7 +191,7 @@ async function waitFor(
 }
 
 async function patch(t: Target, name: string, body: Record<string, unknown>): Promise<void> {
-  await t.client.apply(TYPES[t.kind], { metadata: { name, namespace: t.namespace }, ...body }, FIELD_MANAGER);
+  await t.client.apply(TYPES[t.kind], { metadata: { name, namespace: t.namespace }, ...body });
 }
 
 async function act(verb: Verb, t: Target, name: string, io: CliIo): Promise<number> {

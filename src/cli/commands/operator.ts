@@ -8,7 +8,7 @@ import {
   loadExportConfig,
   type ExportSink,
 } from "../../export/index.ts";
-import { KubeClient, Operator, type AuditRetentionDefaults } from "../../operator/index.ts";
+import { FIELD_MANAGER, KubeClient, Operator, type AuditRetentionDefaults } from "../../operator/index.ts";
 import { createLogger } from "../../server/index.ts";
 import { ExitCode, UsageError, type CliIo } from "../io.ts";
 
@@ -94,7 +94,7 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
   if (sinks === undefined) return ExitCode.usage;
   const kubeconfig = values.kubeconfig;
   if (kubeconfig !== undefined) readFileSync(kubeconfig); // a clear ENOENT before anything starts
-  const client = KubeClient.load(kubeconfig);
+  const client = KubeClient.load(kubeconfig, { fieldManager: FIELD_MANAGER });
   const logger = createLogger((process.env["LOG_LEVEL"] ?? "info") as "info");
   const namespace = values.namespace;
   const operator = new Operator({

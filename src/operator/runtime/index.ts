@@ -13,3 +13,5 @@ export {
   type Watch,
 } from "./manager.ts";
 export { StalledError, WaitingError, outcomeOf, type ReconcileOutcome } from "./errors.ts";
+export { ReferencedObjects, type ObjectRef, type ReferencedObjectsOptions } from "./references.ts";
+export type { ListReason } from "./informer.ts";

@@ -1,40 +1,96 @@
-// An informer: list, then watch from the list's resourceVersion, keeping a local cache; a watch that expires
-// (410 Gone) lists again; any other failure backs off (1 s → 30 s) and lists again; a periodic resync hands
-// every cached object to the handler so that a reconcile missed for any reason happens anyway.
-import type { KubeClient, KubeObject, ResourceType } from "../kube.ts";
-import { WatchExpiredError } from "../kube.ts";
+// An informer: the library's ListWatch (list, then watch from the list's resourceVersion, keeping the cache;
+// a 410 Gone lists again; a watch idle for the library's 30 s, or closed by the server, resumes from its
+// resourceVersion) under what a controller needs beside it: a `synced` promise once the first list is cached,
+// a restart with backoff (1 s → 30 s) after any other failure (ListWatch stops there; it resumes the watch from
+// its resourceVersion, or lists again if the list was what failed), a periodic resync that hands every cached
+// object to the handler, and the reason of every list for the metrics.
+import { ADD, DELETE, ERROR, ListWatch, UPDATE } from "@kubernetes/client-node";
+import {
+  TypedWatch,
+  collectionPath,
+  type KubeClient,
+  type KubeObject,
+  type ResourceType,
+} from "../kube/index.ts";
 import { systemClock, type Clock } from "../../util/clock.ts";
 
 export type InformerHandler<T> = (object: T, kind: "upsert" | "delete" | "resync") => void;
+export type ListReason = "initial" | "expired" | "error";
 
 export interface InformerOptions<T> {
   readonly namespace: string | undefined;
   readonly labelSelector?: string;
+  readonly fieldSelector?: string;
   readonly resyncMs?: number;
   readonly handler: InformerHandler<T>;
   readonly onError?: (error: unknown) => void;
   /** Each list (the first and every re-list after a 410 or a failure). */
-  readonly onList?: (reason: "initial" | "expired" | "error") => void;
+  readonly onList?: (reason: ListReason) => void;
   /** Where the backoff waits (tests pass a manual clock). */
   readonly clock?: Clock;
 }
 
-const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+const FIRST_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
 
 export class Informer<T extends KubeObject> {
   readonly type: ResourceType;
-  readonly #client: KubeClient;
   readonly #options: InformerOptions<T>;
-  readonly #store = new Map<string, T>();
+  readonly #cache: ListWatch<T>;
   #synced = false;
   #resolveSynced: () => void = () => undefined;
   readonly synced: Promise<void>;
+  /** Why the next list happens. */
+  #nextList: ListReason = "initial";
+  #backoffMs = FIRST_BACKOFF_MS;
 
   constructor(client: KubeClient, type: ResourceType, options: InformerOptions<T>) {
-    this.#client = client;
     this.type = type;
     this.#options = options;
     this.synced = new Promise((resolve) => (this.#resolveSynced = resolve));
+    const watch = new TypedWatch(client.config, {
+      expired: () => {
+        this.#nextList = "expired";
+      },
+      // ListWatch opens the watch right after it has put the list into its cache.
+      started: () => {
+        if (this.#synced) return;
+        this.#synced = true;
+        this.#resolveSynced();
+      },
+    });
+    const selectors = {
+      ...(options.labelSelector !== undefined && { labelSelector: options.labelSelector }),
+      ...(options.fieldSelector !== undefined && { fieldSelector: options.fieldSelector }),
+    };
+    const list = async (): Promise<{ items: T[]; metadata?: { resourceVersion?: string } }> => {
+      options.onList?.(this.#nextList);
+      try {
+        const result = await client.list<T>(type, options.namespace, selectors);
+        this.#backoffMs = FIRST_BACKOFF_MS;
+        return result;
+      } catch (error) {
+        this.#nextList = "error";
+        throw error;
+      }
+    };
+    this.#cache = new ListWatch<T>(
+      collectionPath(type, options.namespace),
+      watch,
+      list,
+      false,
+      options.labelSelector,
+      options.fieldSelector,
+    );
+    const upsert = (object: T): void => {
+      this.#backoffMs = FIRST_BACKOFF_MS;
+      options.handler(object, "upsert");
+    };
+    this.#cache.on(ADD, upsert);
+    this.#cache.on(UPDATE, upsert);
+    this.#cache.on(DELETE, (object: T) => {
+      options.handler(object, "delete");
+    });
   }
 
   get hasSynced(): boolean {
@@ -42,104 +98,48 @@ export class Informer<T extends KubeObject> {
   }
 
   get(namespace: string, name: string): T | undefined {
-    return this.#store.get(`${namespace}/${name}`);
+    return this.#cache.get(name, namespace);
   }
 
   list(namespace?: string): T[] {
-    const all = [...this.#store.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
-  }
-
-  /** Replaces the cache with a fresh list, telling the handler what changed; returns its resourceVersion. */
-  async #relist(reason: "initial" | "expired" | "error"): Promise<string> {
-    this.#options.onList?.(reason);
-    const list = await this.#client.list<T>(this.type, this.#options.namespace, this.#options.labelSelector);
-    const seen = new Set<string>();
-    for (const item of list.items) {
-      const key = keyOf(item);
-      seen.add(key);
-      const old = this.#store.get(key);
-      this.#store.set(key, item);
-      if (old?.metadata.resourceVersion !== item.metadata.resourceVersion)
-        this.#options.handler(item, "upsert");
-    }
-    for (const [key, old] of this.#store) {
-      if (!seen.has(key)) {
-        this.#store.delete(key);
-        this.#options.handler(old, "delete");
-      }
-    }
-    if (!this.#synced) {
-      this.#synced = true;
-      this.#resolveSynced();
-    }
-    return list.metadata.resourceVersion;
-  }
-
-  #apply(type: string, object: T): string | undefined {
-    const key = keyOf(object);
-    if (type === "DELETED") {
-      this.#store.delete(key);
-      this.#options.handler(object, "delete");
-    } else if (type === "ADDED" || type === "MODIFIED") {
-      this.#store.set(key, object);
-      this.#options.handler(object, "upsert");
-    }
-    return object.metadata.resourceVersion;
-  }
-
-  /** Watches from `resourceVersion` until the signal aborts or the watch fails (rejects). */
-  async #watchFrom(resourceVersion: string, signal: AbortSignal): Promise<void> {
-    let version = resourceVersion;
-    const stopped = (): boolean => signal.aborted;
-    while (!stopped()) {
-      // The server ends each watch after timeoutSeconds; spread them so that watches do not align.
-      const timeoutSeconds = 240 + Math.floor(Math.random() * 120);
-      await this.#client.watch<T>(
-        this.type,
-        this.#options.namespace,
-        {
-          resourceVersion: version,
-          timeoutSeconds,
-          ...(this.#options.labelSelector !== undefined && { labelSelector: this.#options.labelSelector }),
-        },
-        (event) => {
-          version = this.#apply(event.type, event.object) ?? version;
-        },
-        signal,
-      );
-    }
+    return [...(namespace === undefined ? this.#cache.list() : this.#cache.list(namespace))];
   }
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    const clock = this.#options.clock ?? systemClock;
     const resync = this.#options.resyncMs ?? 0;
     const timer =
       resync > 0
         ? setInterval(() => {
-            for (const o of this.#store.values()) this.#options.handler(o, "resync");
+            for (const o of this.#cache.list()) this.#options.handler(o, "resync");
           }, resync)
         : undefined;
-    const stopped = (): boolean => signal.aborted;
-    let backoff = 1_000;
-    let reason: "initial" | "expired" | "error" = "initial";
+    const start = (): void => {
+      this.#cache.start().catch((error: unknown) => this.#options.onError?.(error));
+    };
+    // ListWatch stops at a failure other than a 410 or its own idle timeout: start it again after a backoff.
+    this.#cache.on(ERROR, (error: unknown) => {
+      if (signal.aborted) return;
+      this.#options.onError?.(error);
+      const wait = this.#backoffMs;
+      this.#backoffMs = Math.min(wait * 2, MAX_BACKOFF_MS);
+      clock
+        .delay(wait, signal)
+        .then(() => {
+          if (!signal.aborted) start();
+        })
+        .catch((e: unknown) => this.#options.onError?.(e));
+    });
+    start();
     try {
-      while (!stopped()) {
-        try {
-          const resourceVersion = await this.#relist(reason);
-          backoff = 1_000;
-          await this.#watchFrom(resourceVersion, signal);
-        } catch (error) {
-          if (stopped()) return;
-          reason = error instanceof WatchExpiredError ? "expired" : "error";
-          if (reason === "expired") continue;
-          this.#options.onError?.(error);
-          await (this.#options.clock ?? systemClock).delay(backoff, signal);
-          backoff = Math.min(backoff * 2, 30_000);
-        }
-      }
+      await new Promise((resolve) => {
+        signal.addEventListener("abort", resolve, { once: true });
+      });
     } finally {
       if (timer) clearInterval(timer);
+      await this.#cache.stop();
     }
   }
 }

@@ -3,7 +3,8 @@
 // duration by its own clock (so clock skew between nodes does not matter); every write carries the
 // resourceVersion it read, so two candidates can never both win. A leader that cannot renew within the renew
 // deadline steps down. On a graceful stop the leader releases the Lease so that the next one starts at once.
-import { KubeApiError, ResourceTypes, type KubeClient, type KubeObject } from "../kube.ts";
+import { V1MicroTime } from "@kubernetes/client-node";
+import { KubeApiError, ResourceTypes, type KubeClient, type LeaseObject } from "../kube/index.ts";
 import { systemClock, type Clock } from "../../util/clock.ts";
 
 export interface LeaderElectionOptions {
@@ -19,17 +20,10 @@ export interface LeaderElectionOptions {
   readonly clock?: Clock;
 }
 
-interface LeaseObject extends KubeObject {
-  spec?: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
+const microTime = (d: Date): V1MicroTime => new V1MicroTime(d.getTime());
 
-const microTime = (d: Date): string => d.toISOString().replace("Z", "000Z");
+/** The library leaves a MicroTime it reads as the server's string (it has no deserializer for the type). */
+const stamp = (t: Date | string | undefined): string => (t instanceof Date ? t.toISOString() : (t ?? ""));
 
 export class LeaderElector {
   readonly #client: KubeClient;
@@ -55,27 +49,27 @@ export class LeaderElector {
       renewTime: microTime(now),
     };
     if (!existing) {
-      await this.#client.create(ResourceTypes.lease, {
+      await this.#client.create<LeaseObject>(ResourceTypes.lease, {
         metadata: { name: o.name, namespace: o.namespace },
         spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
       });
       return true;
     }
     const held = existing.spec ?? {};
-    const record = `${held.holderIdentity ?? ""}|${held.renewTime ?? ""}`;
+    const record = `${held.holderIdentity ?? ""}|${stamp(held.renewTime)}`;
     if (this.#observed?.record !== record) this.#observed = { record, at: this.#clock.now() };
     const mine = held.holderIdentity === o.identity;
     const free = (held.holderIdentity ?? "") === "";
     const expired = this.#clock.now() - this.#observed.at > (held.leaseDurationSeconds ?? 15) * 1000;
     if (!mine && !free && !expired) return false;
-    await this.#client.replace(ResourceTypes.lease, {
-      metadata: { ...existing.metadata },
-      spec: {
-        ...held,
-        ...spec,
-        ...(!mine && { acquireTime: microTime(now), leaseTransitions: (held.leaseTransitions ?? 0) + 1 }),
-      },
-    });
+    // A copy of what was read (its resourceVersion makes the write conditional), with the fields we own.
+    const next = structuredClone(existing);
+    next.spec = Object.assign(
+      next.spec ?? {},
+      spec,
+      mine ? {} : { acquireTime: microTime(now), leaseTransitions: (held.leaseTransitions ?? 0) + 1 },
+    );
+    await this.#client.replace<LeaseObject>(ResourceTypes.lease, next);
     return true;
   }
 
@@ -142,15 +136,13 @@ export class LeaderElector {
     try {
       const lease = await this.#client.get<LeaseObject>(ResourceTypes.lease, o.namespace, o.name);
       if (lease?.spec?.holderIdentity !== o.identity) return;
-      await this.#client.replace(ResourceTypes.lease, {
-        metadata: { ...lease.metadata },
-        spec: {
-          ...lease.spec,
-          holderIdentity: "",
-          leaseDurationSeconds: 1,
-          renewTime: microTime(new Date()),
-        },
+      const released = structuredClone(lease);
+      released.spec = Object.assign(released.spec ?? {}, {
+        holderIdentity: "",
+        leaseDurationSeconds: 1,
+        renewTime: microTime(new Date()),
       });
+      await this.#client.replace<LeaseObject>(ResourceTypes.lease, released);
     } catch {
       // Best effort: the Lease expires by itself.
     }

@@ -1,11 +1,13 @@
 // The manager, as controller-runtime's: one informer per watched resource, shared by every controller that
 // watches it; one work queue per controller; and the dispatch from each informer's events to the keys each
 // controller declared that an event concerns. A controller is its watches plus its reconcile — it never wires
-// informers or queues itself.
+// informers or queues itself. A watch may instead cover only the objects its controller's objects refer to
+// (`references`): the manager keeps those watched as the references change (references.ts).
 import type { Logger } from "pino";
-import type { KubeClient, KubeObject, ResourceType } from "../kube.ts";
+import type { KubeClient, KubeObject, ResourceType } from "../kube/index.ts";
 import { outcomeOf, type StalledError } from "./errors.ts";
-import { Informer } from "./informer.ts";
+import { Informer, type ListReason } from "./informer.ts";
+import { ReferencedObjects, type ObjectRef } from "./references.ts";
 import { WorkQueue, type QueueObserver, type ReconcileResult } from "./queue.ts";
 
 export interface CacheSpec {
@@ -16,6 +18,11 @@ export interface CacheSpec {
 export interface Watch<T extends KubeObject = KubeObject> extends CacheSpec {
   /** The keys (namespace/name) of the controller's own objects that a change to `object` concerns. */
   readonly toKeys: (object: T) => Iterable<string>;
+  /**
+   * Watch only the objects of this type that these references name (read from the controller's caches each
+   * time one of them changes); every other object of the type is neither watched nor cached.
+   */
+  readonly references?: () => Iterable<ObjectRef>;
 }
 
 export interface Controller {
@@ -37,7 +44,9 @@ export interface ManagerOptions {
   readonly concurrency: number;
   readonly logger: Logger;
   readonly observer: QueueObserver;
-  readonly onList?: (resource: string, reason: "initial" | "expired" | "error") => void;
+  readonly onList?: (resource: string, reason: ListReason) => void;
+  /** How many objects of a referenced-only resource are watched, each time the references change. */
+  readonly onReferenced?: (resource: string, count: number) => void;
   /** Once every cache has listed and the queues run. */
   readonly onStarted?: () => void;
 }
@@ -48,6 +57,10 @@ export const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/$
 export class Manager {
   readonly #options: ManagerOptions;
   readonly #caches = new Map<string, Informer<KubeObject>>();
+  readonly #referenced = new Map<string, ReferencedObjects<KubeObject>>();
+  readonly #referenceSources = new Map<string, (() => Iterable<ObjectRef>)[]>();
+  #referencesDirty = false;
+  #running = false;
   readonly #routes = new Map<string, ((object: KubeObject) => void)[]>();
   readonly #queues: WorkQueue[] = [];
   /** The kinds some controller reconciles: their informers resync. */
@@ -59,6 +72,53 @@ export class Manager {
 
   #cacheKey(spec: CacheSpec): string {
     return `${spec.type.group}/${spec.type.plural}?${spec.labelSelector ?? ""}`;
+  }
+
+  #referencedKey(type: ResourceType): string {
+    return `${type.group}/${type.plural}#referenced`;
+  }
+
+  #route(key: string, object: KubeObject): void {
+    for (const route of this.#routes.get(key) ?? []) route(object);
+  }
+
+  /** The referenced objects of a type (made on first use; contexts read from it). */
+  referenced<T extends KubeObject>(type: ResourceType): ReferencedObjects<T> {
+    const key = this.#referencedKey(type);
+    let cache = this.#referenced.get(key);
+    if (!cache) {
+      const resource = type.plural;
+      const { logger } = this.#options;
+      cache = new ReferencedObjects<KubeObject>(this.#options.client, type, {
+        onError: (error) => {
+          logger.warn({ resource, err: error }, "watch failed; watching again after a backoff");
+        },
+        onList: (reason) => this.#options.onList?.(resource, reason),
+        handler: (object) => {
+          this.#route(key, object);
+        },
+      });
+      this.#referenced.set(key, cache);
+    }
+    return cache as unknown as ReferencedObjects<T>;
+  }
+
+  /** Recomputes every referenced set (coalesced: once per turn of the event loop, however many events). */
+  #referencesChanged(): void {
+    if (this.#referencesDirty || !this.#running) return;
+    this.#referencesDirty = true;
+    queueMicrotask(() => {
+      this.#referencesDirty = false;
+      this.#updateReferences();
+    });
+  }
+
+  #updateReferences(): void {
+    for (const [key, cache] of this.#referenced) {
+      const sources = this.#referenceSources.get(key) ?? [];
+      cache.want(sources.flatMap((source) => [...source()]));
+      this.#options.onReferenced?.(cache.type.plural, cache.size);
+    }
   }
 
   /** The shared cache of a resource (made on first use; controllers and their contexts read from it). */
@@ -78,7 +138,8 @@ export class Manager {
         },
         onList: (reason) => this.#options.onList?.(resource, reason),
         handler: (object) => {
-          for (const route of this.#routes.get(key) ?? []) route(object);
+          this.#route(key, object);
+          this.#referencesChanged();
         },
       });
       this.#caches.set(key, informer);
@@ -109,8 +170,17 @@ export class Manager {
     });
     this.#queues.push(queue);
     for (const watch of controller.watches) {
-      this.cache(watch);
-      const key = this.#cacheKey(watch);
+      let key: string;
+      if (watch.references) {
+        this.referenced(watch.type);
+        key = this.#referencedKey(watch.type);
+        const sources = this.#referenceSources.get(key) ?? [];
+        sources.push(watch.references);
+        this.#referenceSources.set(key, sources);
+      } else {
+        this.cache(watch);
+        key = this.#cacheKey(watch);
+      }
       const routes = this.#routes.get(key) ?? [];
       routes.push((object) => {
         for (const k of watch.toKeys(object)) queue.add(k);
@@ -122,14 +192,16 @@ export class Manager {
   /** Runs every informer and, once all have listed, every queue, until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const informers = [...this.#caches.values()];
-    const watching = informers.map((i) => i.run(signal));
-    // Reconcile only from a complete picture: every cache listed once.
-    await Promise.race([
-      Promise.all(informers.map((i) => i.synced)),
-      new Promise((resolve) => {
-        signal.addEventListener("abort", resolve, { once: true });
-      }),
-    ]);
+    const referenced = [...this.#referenced.values()];
+    const watching = [...informers.map((i) => i.run(signal)), ...referenced.map((r) => r.run(signal))];
+    const aborted = new Promise((resolve) => {
+      signal.addEventListener("abort", resolve, { once: true });
+    });
+    // Reconcile only from a complete picture: every cache listed once, then every object they refer to.
+    await Promise.race([Promise.all(informers.map((i) => i.synced)), aborted]);
+    this.#running = true;
+    this.#updateReferences();
+    await Promise.race([Promise.all(referenced.map((r) => r.synced())), aborted]);
     const working = signal.aborted ? [] : this.#queues.map((q) => q.run());
     if (!signal.aborted) this.#options.onStarted?.();
     await new Promise((resolve) => {

@@ -132,7 +132,7 @@ async function applySample(client: KubeClient, file: string, namespace: string):
   for (const doc of docs) {
     const type = Object.values(ResourceTypes).find((t) => t.kind === doc.kind);
     assert.ok(type, doc.kind);
-    await client.apply(type, { ...doc, metadata: { ...doc.metadata, namespace } }, "parmana-test");
+    await client.apply(type, { ...doc, metadata: { ...doc.metadata, namespace } });
   }
 }
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
-import { ResourceTypes } from "../../../src/operator/kube.ts";
+import { ResourceTypes } from "../../../src/operator/kube/index.ts";
 import {
   renderBundleConfigMap,
   renderBundleSet,

@@ -27,7 +27,7 @@ test("fault: the API server killed and restarted mid-reconcile: the operator con
   await installCrds(api.service);
   const ns = `restart-${String(Date.now() % 100_000)}`;
   await tool("kubectl", ["create", "namespace", ns], api.service);
-  const client = KubeClient.load(api.service.kubeconfig);
+  const client = KubeClient.load(api.service.kubeconfig, { fieldManager: "parmana-test" });
   await startOperator(t, ns, { client });
   const key = newSigningKey();
   await twoBundles(t, client, ns, key);
@@ -74,7 +74,9 @@ test("fault: the API server killed and restarted mid-reconcile: the operator con
   const deployments = await client.list<
     KubeObject & { spec: { template: { metadata: { annotations: Record<string, string> } } } }
   >(ResourceTypes.deployment, ns);
-  const sets = await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set");
+  const sets = await client.list(ResourceTypes.configMap, ns, {
+    labelSelector: "app.kubernetes.io/component=bundle-set",
+  });
   const services = await client.list(ResourceTypes.service, ns);
   assert.equal(deployments.items.length, 1, "one Deployment");
   assert.equal(services.items.length, 1, "one Service");

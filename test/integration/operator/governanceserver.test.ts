@@ -125,7 +125,9 @@ test("operator: a GovernanceServer selecting two verified bundles runs Ready pod
       rolled,
     );
     await eventually("the old bundle-set ConfigMap to be pruned", async () => {
-      const cms = await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set");
+      const cms = await client.list(ResourceTypes.configMap, ns, {
+        labelSelector: "app.kubernetes.io/component=bundle-set",
+      });
       return cms.items.length === 1 ? true : undefined;
     });
   });
@@ -182,7 +184,11 @@ test("operator: a GovernanceServer selecting two verified bundles runs Ready pod
           await client.get(ResourceTypes.service, ns, "risk-gov"),
           await client.get(ResourceTypes.serviceAccount, ns, "risk-gov"),
           await client.get(ResourceTypes.podDisruptionBudget, ns, "risk-gov"),
-          ...(await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set")).items,
+          ...(
+            await client.list(ResourceTypes.configMap, ns, {
+              labelSelector: "app.kubernetes.io/component=bundle-set",
+            })
+          ).items,
         ].filter((x) => x !== undefined);
         return left.length === 0 ? true : undefined;
       },

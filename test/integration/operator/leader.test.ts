@@ -117,7 +117,9 @@ test("operator leader election: only the leader reconciles; kill it mid-rollout 
     60_000,
   );
   const deployments = await client.list(ResourceTypes.deployment, ns);
-  const sets = await client.list(ResourceTypes.configMap, ns, "app.kubernetes.io/component=bundle-set");
+  const sets = await client.list(ResourceTypes.configMap, ns, {
+    labelSelector: "app.kubernetes.io/component=bundle-set",
+  });
   assert.equal(deployments.items.length, 1, "one Deployment");
   assert.equal(sets.items.length, 1, "one bundle-set ConfigMap");
   t.diagnostic(`takeover after SIGKILL of the leader: ${takeover.toFixed(1)} s`);

@@ -68,14 +68,10 @@ test("operator CRDs: the API server rejects specs the schema and CEL rules forbi
     spec: { ...base, source: { configMapRef: { name: "a" } } },
   });
   await assert.rejects(
-    client.apply(
-      ResourceTypes.policyBundle,
-      {
-        metadata: { name: "fixed", namespace: ns },
-        spec: { ...base, policyId: "other", source: { configMapRef: { name: "a" } } },
-      },
-      "parmana-test",
-    ),
+    client.apply(ResourceTypes.policyBundle, {
+      metadata: { name: "fixed", namespace: ns },
+      spec: { ...base, policyId: "other", source: { configMapRef: { name: "a" } } },
+    }),
     /policyId is immutable/,
   );
 });

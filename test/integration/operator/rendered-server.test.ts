@@ -23,6 +23,7 @@ import {
   startOperator,
   testClient,
   twoBundles,
+  type Manifest,
 } from "../../support/operator.ts";
 import { freePort } from "../../support/private-services.ts";
 import { redisService } from "../../support/services.ts";
@@ -125,7 +126,7 @@ test("operator: the rendered ConfigMap, mounted as the Deployment mounts it, run
   await twoBundles(t, client, ns, newSigningKey());
   const apiKey = randomBytes(24).toString("hex");
   const signer = newSigningKey();
-  const secret = (name: string, stringData: Record<string, string>): KubeObject => ({
+  const secret = (name: string, stringData: Record<string, string>): Manifest => ({
     metadata: { name, namespace: ns },
     stringData,
   });

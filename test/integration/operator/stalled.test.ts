@@ -26,6 +26,16 @@ test("stalled: a GovernanceServer missing a Secret is not retried until the Secr
   const reconciles = (result: string): Promise<number> =>
     reconcileCount(operator, "governanceserver", result);
 
+  // The events of the server's creation (the watches on the Secrets it names list them; its own status write)
+  // settle first: each queues it once more, and it stalls again.
+  let settled = -1;
+  await eventually("the creation's events handled", async () => {
+    const now = await reconciles("stalled");
+    if (now === settled) return true;
+    settled = now;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    return undefined;
+  });
   const stalledBefore = await reconciles("stalled");
   const errorsBefore = await reconciles("error");
   assert.ok(stalledBefore >= 1);

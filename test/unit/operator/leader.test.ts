@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LeaderElector } from "../../../src/operator/index.ts";
-import type { KubeClient, KubeObject } from "../../../src/operator/kube.ts";
+import type { KubeClient, KubeObject } from "../../../src/operator/kube/index.ts";
 import { ManualClock } from "../../support/manual-clock.ts";
 
 /** One Lease kept in memory, as the API server would keep it. */

@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { ObjectLookup } from "../../bundle-source.ts";
 import type { EventRecorder } from "../../events.ts";
-import type { KubeClient, KubeObject } from "../../kube.ts";
+import type { KubeClient, KubeObject } from "../../kube/index.ts";
 import type { AuditRetentionDefaults } from "../../render.ts";
 import type { GovernanceServer, PolicyBundle } from "../../schema.ts";
 

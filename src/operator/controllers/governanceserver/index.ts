@@ -2,7 +2,7 @@
 // when a bundle it selects changes, when a Secret it reads changes (its own, or its bundles' trust), and when
 // the Deployment it owns changes; reconcile.ts converges its children.
 import type { SecretObject } from "../../bundle-source.ts";
-import { ResourceTypes, type KubeObject } from "../../kube.ts";
+import { ResourceTypes, type KubeObject } from "../../kube/index.ts";
 import { LABEL_MANAGED_BY, MANAGER } from "../../render.ts";
 import { keyOf, type Controller } from "../../runtime/index.ts";
 import type { GovernanceServer, PolicyBundle } from "../../schema.ts";
@@ -13,6 +13,7 @@ import {
   type DeploymentObject,
   type GovernanceServerContext,
 } from "./reconcile.ts";
+import { secretNeeds } from "./inputs.ts";
 
 export * from "./reconcile.ts";
 
@@ -38,7 +39,14 @@ export function governanceServerController(
       },
       {
         type: ResourceTypes.secret,
-        // Only the servers that read it: an unrelated Secret queues nothing.
+        // Only the Secrets the servers read are watched (their bundles' trust Secrets are the PolicyBundle
+        // controller's references), and each queues only the servers that read it.
+        references: () =>
+          ctx.servers
+            .list()
+            .flatMap((s) =>
+              secretNeeds(s).map((need) => ({ namespace: s.metadata.namespace, name: need.name })),
+            ),
         toKeys: (secret: SecretObject) => {
           const bundles = ctx.bundles.list(secret.metadata.namespace);
           return serversIn(secret)

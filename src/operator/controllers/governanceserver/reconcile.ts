@@ -9,8 +9,8 @@
 // The steps, in order: the Secrets it needs (inputs.ts), the set its pods run now and the bundles it may serve
 // (inputs.ts), the children applied, the old sets pruned once rolled out, and the status (status.ts).
 import { conditionOf } from "../../conditions.ts";
-import { KubeApiError, ResourceTypes } from "../../kube.ts";
-import { FIELD_MANAGER, type ReconcileResult } from "../../runtime/index.ts";
+import { KubeApiError, ResourceTypes } from "../../kube/index.ts";
+import type { ReconcileResult } from "../../runtime/index.ts";
 import {
   LABEL_COMPONENT,
   LABEL_GOVERNANCE_SERVER,
@@ -49,14 +49,13 @@ async function applyChildren(
       if (!(error instanceof KubeApiError && error.status === 409)) throw error;
     }
   }
-  await client.apply(ResourceTypes.serviceAccount, renderServiceAccount(gs), FIELD_MANAGER);
-  await client.apply(ResourceTypes.service, renderService(gs), FIELD_MANAGER);
+  await client.apply(ResourceTypes.serviceAccount, renderServiceAccount(gs));
+  await client.apply(ResourceTypes.service, renderService(gs));
   const replicas = gs.spec.replicas ?? 2;
-  if (replicas > 1)
-    await client.apply(ResourceTypes.podDisruptionBudget, renderPodDisruptionBudget(gs), FIELD_MANAGER);
+  if (replicas > 1) await client.apply(ResourceTypes.podDisruptionBudget, renderPodDisruptionBudget(gs));
   else await client.delete(ResourceTypes.podDisruptionBudget, gs.metadata.namespace, gs.metadata.name);
   if (gs.spec.export?.prometheus?.serviceMonitor === true && (await ctx.serviceMonitors()))
-    await client.apply(ResourceTypes.serviceMonitor, renderServiceMonitor(gs), FIELD_MANAGER);
+    await client.apply(ResourceTypes.serviceMonitor, renderServiceMonitor(gs));
   return client.apply<DeploymentObject>(
     ResourceTypes.deployment,
     renderDeployment(gs, {
@@ -65,7 +64,6 @@ async function applyChildren(
       defaultImage: ctx.defaultImage,
       ...(ctx.auditRetentionDefaults && { auditRetentionDefaults: ctx.auditRetentionDefaults }),
     }),
-    FIELD_MANAGER,
   );
 }
 

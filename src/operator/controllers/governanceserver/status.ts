@@ -1,8 +1,8 @@
 // What happened, as the GovernanceServer's status: the rollout's conditions, the status object, a stall (a
 // missing Secret, no verifiable bundle) with its Warning Event, and the one status write.
 import { setConditions, type ConditionInput } from "../../conditions.ts";
-import { ResourceTypes } from "../../kube.ts";
-import { FIELD_MANAGER, StalledError } from "../../runtime/index.ts";
+import { ResourceTypes } from "../../kube/index.ts";
+import { StalledError } from "../../runtime/index.ts";
 import { ANNOTATION_BUNDLE_SET, PORTS, type BundleSet } from "../../render.ts";
 import { isSuspended, reconciledStatus } from "../../suspension.ts";
 import { API_VERSION, type GovernanceServer, type GovernanceServerStatus } from "../../schema.ts";
@@ -33,12 +33,10 @@ export async function writeStatus(
 ): Promise<void> {
   status = isSuspended(gs) ? status : reconciledStatus(gs, status);
   if (JSON.stringify(gs.status ?? {}) === JSON.stringify(status)) return;
-  await ctx.client.apply(
-    ResourceTypes.governanceServer,
-    { metadata: { name: gs.metadata.name, namespace: gs.metadata.namespace }, status },
-    FIELD_MANAGER,
-    "status",
-  );
+  await ctx.client.applyStatus(ResourceTypes.governanceServer, {
+    metadata: { name: gs.metadata.name, namespace: gs.metadata.namespace },
+    status,
+  });
 }
 
 export async function stalled(
