@@ -8,8 +8,12 @@ import {
   PolicyErrorCode,
   SUPPORTED_SCHEMA_VERSIONS,
   compilePolicyText,
+  runSuites,
+  type CompiledPolicy,
   type PolicyDiagnostic,
+  type SuiteReport,
 } from "../policy/index.ts";
+import { suitesOf } from "./suites.ts";
 import { readBundleDirectory, writeManifest, writeSignatures } from "./files.ts";
 import {
   MANIFEST_FILE,
@@ -31,6 +35,19 @@ export class PolicyCompileError extends Error {
   }
 }
 
+/** A policy test suite of the bundle failed, so `policy build` did not sign. */
+export class PolicyTestFailure extends Error {
+  readonly report: SuiteReport;
+
+  constructor(report: SuiteReport) {
+    super(
+      `${String(report.failed)} of ${String(report.cases.length)} policy test case(s) failed; the bundle was not signed`,
+    );
+    this.name = "PolicyTestFailure";
+    this.report = report;
+  }
+}
+
 /** A bundle directory is not in a state the operation can work with (e.g. signing an unbuilt bundle). */
 export class BundleStateError extends Error {
   constructor(message: string) {
@@ -48,7 +65,7 @@ export function bundleLayout(dir: string): { policyId: string; policyVersion: st
 /** Compiles `<dir>/policy.json` against its layout; POL-001 when there is none. */
 export async function compileBundlePolicy(
   dir: string,
-): Promise<{ diagnostics: readonly PolicyDiagnostic[]; ok: boolean }> {
+): Promise<{ diagnostics: readonly PolicyDiagnostic[]; ok: boolean; compiled?: CompiledPolicy }> {
   const { policyId, policyVersion } = bundleLayout(dir);
   const file = join(dir, POLICY_FILE);
   let text: string;
@@ -70,7 +87,11 @@ export async function compileBundlePolicy(
     expectedPolicyId: policyId,
     expectedPolicyVersion: policyVersion,
   });
-  return { diagnostics: result.diagnostics, ok: result.compiled !== undefined };
+  return {
+    diagnostics: result.diagnostics,
+    ok: result.compiled !== undefined,
+    ...(result.compiled && { compiled: result.compiled }),
+  };
 }
 
 async function readManifestRevision(dir: string): Promise<number> {
@@ -100,6 +121,8 @@ export interface BuildOptions {
   readonly now?: Date;
   /** Overrides the computed next revision. */
   readonly revision?: number;
+  /** Sign even though a test suite fails (or cannot be read). */
+  readonly skipTests?: boolean;
 }
 
 /** Compiles, writes the manifest with the next revision, and signs with `key` (replacing older signatures). */
@@ -109,11 +132,16 @@ export async function buildBundleDirectory(
   options: BuildOptions = {},
 ): Promise<BundleManifest> {
   const compiled = await compileBundlePolicy(dir);
-  if (!compiled.ok) throw new PolicyCompileError(compiled.diagnostics);
+  if (!compiled.ok || !compiled.compiled) throw new PolicyCompileError(compiled.diagnostics);
   const { policyId, policyVersion, policyDir } = bundleLayout(dir);
   const files = await readBundleDirectory(dir);
   files.delete(MANIFEST_FILE);
   files.delete(SIGNATURE_FILE);
+  // The suites as they will be signed: the files just read.
+  if (options.skipTests !== true) {
+    const report = runSuites(compiled.compiled, suitesOf(files));
+    if (report.failed > 0) throw new PolicyTestFailure(report);
+  }
   const manifest = buildManifest({
     policyId,
     policyVersion,

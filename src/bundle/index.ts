@@ -55,6 +55,8 @@ export {
   nextRevision,
   bundleLayout,
   PolicyCompileError,
+  PolicyTestFailure,
   BundleStateError,
   type BuildOptions,
 } from "./build.ts";
+export { suitesOf, SUITES_DIR } from "./suites.ts";

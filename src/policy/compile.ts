@@ -1,5 +1,6 @@
 // The policy compiler: checks a parsed policy.json completely (every problem reported, with file, JSON path
 // and a fix), then turns its conditions into closures so that evaluation does no interpretation.
+import type { ConditionNode, Predicate } from "./condition-tree.ts";
 import { PolicyErrorCode, type PolicyDiagnostic } from "./diagnostics.ts";
 import {
   COMPARISON_OPERATORS,
@@ -12,15 +13,14 @@ import {
   type SignalDeclaration,
   type SignalType,
   type SignalValue,
-  type Signals,
 } from "./types.ts";
-
-export type Predicate = (signals: Signals) => boolean;
 
 export interface CompiledRule {
   readonly id: string;
   readonly outcome: Outcome;
   readonly test: Predicate;
+  /** The condition as a tree of compiled nodes (the explanation, coverage and the diff walk it). */
+  readonly condition: ConditionNode;
 }
 
 export interface CompiledPolicy {
@@ -402,7 +402,7 @@ function checkOperand(
   return true;
 }
 
-function compileLeaf(node: Json, path: string, ctx: ConditionContext): Predicate | undefined {
+function compileLeaf(node: Json, path: string, ctx: ConditionContext): ConditionNode | undefined {
   const name = node["signal"];
   const ops = Object.keys(node).filter((k) => k !== "signal");
   if (typeof name !== "string" || ops.length !== 1) {
@@ -436,7 +436,15 @@ function compileLeaf(node: Json, path: string, ctx: ConditionContext): Predicate
   }
   const operator = op as ComparisonOperator;
   if (!checkOperand(operator, decl, node[op], `${path}.${op}`, ctx)) return undefined;
-  return compileComparison(operator, name, node[op]);
+  const operand = node[op] as SignalValue | readonly SignalValue[];
+  return {
+    kind: "leaf",
+    path,
+    signal: name,
+    operator,
+    operand,
+    test: compileComparison(operator, name, operand),
+  };
 }
 
 function compileCondition(
@@ -444,7 +452,7 @@ function compileCondition(
   path: string,
   depth: number,
   ctx: ConditionContext,
-): Predicate | undefined {
+): ConditionNode | undefined {
   if (depth > MAX_CONDITION_DEPTH) {
     ctx.c.error(
       PolicyErrorCode.malformedCondition,
@@ -466,8 +474,8 @@ function compileCondition(
   const keys = Object.keys(node);
   const composite = keys.length === 1 ? keys[0] : undefined;
   if (composite === "all" || composite === "any") {
-    const children = node[composite];
-    if (!Array.isArray(children)) {
+    const list = node[composite];
+    if (!Array.isArray(list)) {
       ctx.c.error(
         PolicyErrorCode.malformedCondition,
         `${path}.${composite}`,
@@ -476,16 +484,21 @@ function compileCondition(
       );
       return undefined;
     }
-    const compiled = children.map((child, i) =>
+    const compiled = list.map((child, i) =>
       compileCondition(child, `${path}.${composite}[${String(i)}]`, depth + 1, ctx),
     );
     if (compiled.some((p) => p === undefined)) return undefined;
-    const predicates = compiled as Predicate[];
-    return composite === "all" ? (s) => predicates.every((p) => p(s)) : (s) => predicates.some((p) => p(s));
+    const children = compiled as ConditionNode[];
+    const predicates = children.map((child) => child.test);
+    const test: Predicate =
+      composite === "all" ? (s) => predicates.every((p) => p(s)) : (s) => predicates.some((p) => p(s));
+    return { kind: composite, path, children, test };
   }
   if (composite === "not") {
     const inner = compileCondition(node["not"], `${path}.not`, depth + 1, ctx);
-    return inner && ((s) => !inner(s));
+    if (!inner) return undefined;
+    const p = inner.test;
+    return { kind: "not", path, child: inner, test: (s) => !p(s) };
   }
   return compileLeaf(node, path, ctx);
 }
@@ -569,9 +582,9 @@ function compileRules(
         `unknown field "${key}"`,
         "remove it or fix its spelling",
       );
-    const test = compileCondition(rule["condition"], `${path}.condition`, 1, ctx);
-    if (checkOutcome(rule["outcome"], `${path}.outcome`, c) && test) {
-      compiled.push({ id, outcome: rule["outcome"] as Outcome, test });
+    const condition = compileCondition(rule["condition"], `${path}.condition`, 1, ctx);
+    if (checkOutcome(rule["outcome"], `${path}.outcome`, c) && condition) {
+      compiled.push({ id, outcome: rule["outcome"] as Outcome, test: condition.test, condition });
     }
   });
   if (!rules.some((rule: unknown) => isObject(rule) && alwaysTrue(rule["condition"]))) {

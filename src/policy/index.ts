@@ -29,3 +29,26 @@ export {
 } from "./compile.ts";
 export { validateSignals, type SignalsResult } from "./signals.ts";
 export { evaluatePolicy, type Evaluation } from "./evaluate.ts";
+export type { ConditionNode, LeafNode, CompositeNode, NotNode, Predicate } from "./condition-tree.ts";
+export {
+  explainPolicy,
+  formatExplanation,
+  decisiveLeaf,
+  type DecisiveLeaf,
+  type Explanation,
+  type RuleTrace,
+} from "./explain.ts";
+export { policyCoverage, type Branch, type Coverage, type CoverageCount } from "./coverage.ts";
+export {
+  NO_MATCHING_RULE,
+  SUITE_FILE,
+  SuiteFormatError,
+  parseSuite,
+  runCase,
+  runSuites,
+  type CaseResult,
+  type Expectation,
+  type Suite,
+  type SuiteReport,
+  type TestCase,
+} from "./suite.ts";

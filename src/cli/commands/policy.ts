@@ -1,10 +1,11 @@
 // parmana policy compile|build|sign DIR
 import { parseArgs } from "node:util";
-import { formatDiagnostic, type PolicyDiagnostic } from "../../policy/index.ts";
+import { SuiteFormatError, formatDiagnostic, type PolicyDiagnostic } from "../../policy/index.ts";
 import {
   BundleReadError,
   BundleStateError,
   PolicyCompileError,
+  PolicyTestFailure,
   buildBundleDirectory,
   compileBundlePolicy,
   cosignBundleDirectory,
@@ -14,11 +15,18 @@ import { loadSigningKeyFile } from "./load.ts";
 
 export const POLICY_USAGE = `Usage:
   parmana policy compile DIR [--json]            check DIR/policy.json (POL-xxx errors and warnings)
-  parmana policy build DIR --key KEY [--revision N] [--issued-at RFC3339] [--json]
-                                                 compile, write the manifest with the next revision, sign
+  parmana policy test DIR... [--threshold PCT] [--format text|json|junit] [--out FILE]
+                                                 run DIR/tests/*.test.json|yaml, with rule and branch coverage
+  parmana policy eval DIR --signals FILE [--explain] [--json]
+                                                 what the policy decides for FILE's signals, and why
+  parmana policy build DIR --key KEY [--revision N] [--issued-at RFC3339] [--skip-tests] [--json]
+                                                 compile, run the suites, write the manifest with the next
+                                                 revision, sign (a failing suite refuses to sign)
   parmana policy sign DIR --key KEY [--json]     add KEY's signature to a built bundle
 
-DIR is policies/<policyId>/<policyVersion>/; its names must match policy.json.`;
+DIR is policies/<policyId>/<policyVersion>/; its names must match policy.json.
+policy test exits 0 when every case passes and rule and branch coverage are both at least --threshold
+(default 0), 1 otherwise, 2 on usage or input errors.`;
 
 function report(io: CliIo, diagnostics: readonly PolicyDiagnostic[]): void {
   for (const d of diagnostics) io.err(formatDiagnostic(d));
@@ -26,6 +34,8 @@ function report(io: CliIo, diagnostics: readonly PolicyDiagnostic[]): void {
 
 export async function policyCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === "test") return (await import("./policy-test.ts")).policyTestCommand(rest, io);
+  if (sub === "eval") return (await import("./policy-eval.ts")).policyEvalCommand(rest, io);
   const { values, positionals } = parseArgs({
     args: [...rest],
     allowPositionals: true,
@@ -33,6 +43,7 @@ export async function policyCommand(args: readonly string[], io: CliIo): Promise
       key: { type: "string" },
       revision: { type: "string" },
       "issued-at": { type: "string" },
+      "skip-tests": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
   });
@@ -58,19 +69,31 @@ export async function policyCommand(args: readonly string[], io: CliIo): Promise
       default:
         throw new UsageError(
           sub === undefined
-            ? "policy needs a subcommand: compile, build or sign"
+            ? "policy needs a subcommand: compile, test, eval, build or sign"
             : `unknown policy subcommand '${sub}'`,
         );
     }
   } catch (error) {
-    if (error instanceof PolicyCompileError) {
-      report(io, error.diagnostics);
-      return ExitCode.failed;
-    }
-    if (error instanceof BundleReadError || error instanceof BundleStateError)
-      throw new UsageError(error.message);
-    throw error;
+    return failure(error, dir, io);
   }
+}
+
+/** A build or compile that failed on the policy or its tests is exit 1; a bundle that cannot be read, 2. */
+function failure(error: unknown, dir: string, io: CliIo): number {
+  if (error instanceof PolicyCompileError) {
+    report(io, error.diagnostics);
+    return ExitCode.failed;
+  }
+  if (error instanceof PolicyTestFailure) {
+    for (const c of error.report.cases.filter((x) => !x.passed))
+      io.err(`✗ ${c.suite}: ${c.name} — ${c.failure ?? ""}`);
+    io.err(`${error.message} (run 'parmana policy test ${dir}'; --skip-tests signs anyway)`);
+    return ExitCode.failed;
+  }
+  if (error instanceof SuiteFormatError) throw new UsageError(error.message);
+  if (error instanceof BundleReadError || error instanceof BundleStateError)
+    throw new UsageError(error.message);
+  throw error;
 }
 
 async function compile(dir: string, json: boolean, io: CliIo): Promise<number> {
@@ -90,6 +113,7 @@ interface BuildValues {
   readonly key?: string;
   readonly revision?: string;
   readonly "issued-at"?: string;
+  readonly "skip-tests": boolean;
   readonly json: boolean;
 }
 
@@ -104,6 +128,7 @@ async function build(dir: string, values: BuildValues, io: CliIo): Promise<numbe
   const manifest = await buildBundleDirectory(dir, key, {
     ...(revision !== undefined && { revision }),
     ...(issuedAt !== undefined && { now: issuedAt }),
+    skipTests: values["skip-tests"],
   });
   if (values.json) {
     printJson(io, {
