@@ -34,6 +34,8 @@ export const EvaluateBody = Type.Object(
     policyId: PolicyId,
     policyVersion: PolicyVersion,
     signals: Signals,
+    /** Also return why: each rule evaluated, its first failing leaf, and why evaluation stopped. */
+    explain: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -92,11 +94,33 @@ export const VerifyResponse = Type.Object({
   reason: Type.Optional(Type.String()),
 });
 
+const Explanation = Type.Object({
+  rules: Type.Array(
+    Type.Object({
+      ruleId: Type.String(),
+      matched: Type.Boolean(),
+      failedAt: Type.Optional(
+        Type.Object({
+          path: Type.String(),
+          signal: Type.String(),
+          operator: Type.String(),
+          expected: Type.Unknown(),
+          actual: Type.Unknown({ description: "the caller's value; null when the signal was not given" }),
+          held: Type.Boolean({ description: "true only under a not: the comparison held, so the rule failed" }),
+        }),
+      ),
+    }),
+  ),
+  stopped: Type.String(),
+  notEvaluated: Type.Array(Type.String()),
+});
+
 export const EvaluateResponse = Type.Object({
   wouldDecide: Type.String(),
   ruleMatched: Type.String(),
   reason: Type.String(),
   requires_override: Type.Boolean(),
+  explanation: Type.Optional(Explanation),
 });
 
 export const OverrideBody = Type.Object(

@@ -4,7 +4,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { verifyAttestation, type Attestation } from "../../src/attest/index.ts";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { policyEvalCommand } from "../../src/cli/commands/policy-eval.ts";
 import { build } from "../support/app.ts";
+import { EXAMPLE_POLICY_DIR } from "../support/bundles.ts";
 import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
 
 test("inprocess.execute: a signed, audited decision; the same id again is INV-013 and a replay_attempt", async (t) => {
@@ -102,4 +108,29 @@ test("inprocess.override: pending → approved once (signed record); then 409; c
       .status,
     404,
   );
+});
+
+test("inprocess.evaluate: explain returns the trace `parmana policy eval --explain --json` gives, from the same code", async (t) => {
+  const s = await build(t);
+  const signals = { credit_score: 700, country: "US", flagged: false, amount: 60_000 };
+  const r = await s.call("POST", "/evaluate", s.keys.executor, {
+    ...executeBody(uniqueId("why"), signals),
+    explain: true,
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const work = await mkdtemp(join(tmpdir(), "parmana-explain-"));
+  t.after(() => rm(work, { recursive: true, force: true }));
+  await writeFile(join(work, "signals.json"), JSON.stringify(signals));
+  const out: string[] = [];
+  const code = await policyEvalCommand(
+    [fileURLToPath(EXAMPLE_POLICY_DIR), "--signals", join(work, "signals.json"), "--explain", "--json"],
+    { out: (line) => out.push(line), err: (line) => out.push(line) },
+  );
+  assert.equal(code, 0, out.join("\n"));
+  const cli = JSON.parse(out.join("\n")) as { explanation: Record<string, unknown> };
+  const { decision: _decision, ...trace } = cli.explanation;
+  assert.deepEqual(r.body["explanation"], trace);
+  assert.equal((r.body["explanation"] as { rules: unknown[] }).rules.length, 4);
+  const plain = await s.call("POST", "/evaluate", s.keys.executor, executeBody(uniqueId("why"), signals));
+  assert.equal(plain.body["explanation"], undefined, "no explanation unless asked");
 });
