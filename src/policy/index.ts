@@ -52,3 +52,4 @@ export {
   type SuiteReport,
   type TestCase,
 } from "./suite.ts";
+export * from "./diff/index.ts";

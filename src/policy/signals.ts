@@ -18,7 +18,7 @@ function describe(value: unknown): string {
 type Fail = (code: SignalError["code"], message: string) => SignalError;
 
 /** Length in Unicode code points, which is what maxLength counts. */
-function codePoints(value: string): number {
+export function codePoints(value: string): number {
   let n = 0;
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);

@@ -106,7 +106,9 @@ const Explanation = Type.Object({
           operator: Type.String(),
           expected: Type.Unknown(),
           actual: Type.Unknown({ description: "the caller's value; null when the signal was not given" }),
-          held: Type.Boolean({ description: "true only under a not: the comparison held, so the rule failed" }),
+          held: Type.Boolean({
+            description: "true only under a not: the comparison held, so the rule failed",
+          }),
         }),
       ),
     }),

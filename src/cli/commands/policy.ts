@@ -19,6 +19,8 @@ export const POLICY_USAGE = `Usage:
                                                  run DIR/tests/*.test.json|yaml, with rule and branch coverage
   parmana policy eval DIR --signals FILE [--explain] [--json]
                                                  what the policy decides for FILE's signals, and why
+  parmana policy diff OLD_DIR NEW_DIR [--json]   every region of inputs whose outcome changes (exact), with a
+                                                 witness; unreachable rules; signal changes (exit 1 if any)
   parmana policy build DIR --key KEY [--revision N] [--issued-at RFC3339] [--skip-tests] [--json]
                                                  compile, run the suites, write the manifest with the next
                                                  revision, sign (a failing suite refuses to sign)
@@ -36,6 +38,7 @@ export async function policyCommand(args: readonly string[], io: CliIo): Promise
   const [sub, ...rest] = args;
   if (sub === "test") return (await import("./policy-test.ts")).policyTestCommand(rest, io);
   if (sub === "eval") return (await import("./policy-eval.ts")).policyEvalCommand(rest, io);
+  if (sub === "diff") return (await import("./policy-diff.ts")).policyDiffCommand(rest, io);
   const { values, positionals } = parseArgs({
     args: [...rest],
     allowPositionals: true,
@@ -69,7 +72,7 @@ export async function policyCommand(args: readonly string[], io: CliIo): Promise
       default:
         throw new UsageError(
           sub === undefined
-            ? "policy needs a subcommand: compile, test, eval, build or sign"
+            ? "policy needs a subcommand: compile, test, eval, diff, build or sign"
             : `unknown policy subcommand '${sub}'`,
         );
     }
