@@ -204,3 +204,39 @@ test("policy build: a failing case refuses to sign; --skip-tests signs anyway; t
     "the suite is listed and hashed in the manifest",
   );
 });
+
+test("policy diff: the exact change between two versions, as text and JSON; identical decisions are exit 0", async (t) => {
+  const { ws, dir } = await bundleWithSuite(t, SUITE);
+  const next = join(ws, "policies", "loan-approval", "1.3.0");
+  await mkdir(next, { recursive: true });
+  const policy = JSON.parse(await readFile(join(dir, "policy.json"), "utf8")) as {
+    policyVersion: string;
+    rules: { id: string; condition: { all?: Record<string, unknown>[] } }[];
+  };
+  policy.policyVersion = "1.3.0";
+  const large = policy.rules.find((r) => r.id === "large");
+  assert.ok(large?.condition.all?.[0]);
+  large.condition.all[0] = { signal: "amount", greater_than: 40_000 };
+  await writeFile(join(next, "policy.json"), JSON.stringify(policy));
+  const text = await parmana("policy", "diff", dir, next);
+  assert.equal(text.code, 1, text.stderr);
+  assert.match(
+    text.stdout,
+    // Exact: the earlier rules (flagged, low-credit) must not decide first, so the region names them too.
+    /changed: flagged = false, credit_score >= 550 and credit_score <= 900, amount > 40000 and amount <= 50000, country = "IN": approve \(rule default\) → manual_review \(rule large, requires override\); e\.g\. \{/,
+  );
+  const json = await parmana("policy", "diff", dir, next, "--json");
+  const doc = JSON.parse(json.stdout) as {
+    changes: { region: object; witness: Record<string, unknown>; old: object; new: object }[];
+    unreachable: unknown[];
+    signals: { added: string[] };
+  };
+  assert.equal(doc.changes.length, 1);
+  assert.equal(doc.changes[0]?.witness["country"], "IN");
+  assert.deepEqual(doc.unreachable, []);
+  assert.deepEqual(doc.signals.added, []);
+  const same = await parmana("policy", "diff", dir, dir);
+  assert.equal(same.code, 0);
+  assert.match(same.stdout, /no change: the two versions decide the same on every input both accept/);
+  assert.equal((await parmana("policy", "diff", dir)).code, 2);
+});
