@@ -16,6 +16,7 @@ import { eventFacts, type Caller } from "./caller.ts";
 import { normalisedSignals, servedBundle } from "./bundle-lookup.ts";
 import { DecisionError, replayed } from "./errors.ts";
 import type { DecisionDeps } from "./ports.ts";
+import { evaluateShadows } from "./shadow.ts";
 
 export interface ExecuteInput {
   readonly executionId: string;
@@ -202,6 +203,31 @@ async function confirm(flow: Flow, token: string, pending: boolean): Promise<voi
     );
 }
 
+/** The shadows of the enforced version, after the decision is final: they can neither change nor delay it. */
+function shadow(flow: Flow, attestation: Attestation, signals: unknown): void {
+  const { deps, bundle } = flow;
+  const recorder = deps.shadow;
+  const shadows = recorder ? (deps.bundles.shadowsOf?.(bundle.policyId, bundle.policyVersion) ?? []) : [];
+  if (!recorder || shadows.length === 0) return;
+  try {
+    const { action, ruleId, requires_override } = attestation.decision;
+    evaluateShadows(
+      shadows,
+      {
+        policyId: bundle.policyId,
+        policyVersion: bundle.policyVersion,
+        executionId: flow.executionId,
+        signalsHash: attestation.signalsHash,
+        outcome: { action, ruleId, requires_override },
+      },
+      signals,
+      recorder,
+    );
+  } catch (error) {
+    deps.observer.warn?.("shadow evaluation failed; the decision is unaffected", error);
+  }
+}
+
 export async function executeDecision(
   deps: DecisionDeps,
   input: ExecuteInput,
@@ -226,6 +252,7 @@ export async function executeDecision(
   }
   await log(flow, attestation, token);
   await confirm(flow, token, attestation.decision.requires_override);
+  shadow(flow, attestation, input.signals);
   return {
     status: attestation.execution_state,
     requires_override: attestation.decision.requires_override,

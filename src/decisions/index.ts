@@ -10,6 +10,13 @@ export {
   type OverrideResult,
 } from "./override.ts";
 export { DecisionError, type DecisionErrorKind } from "./errors.ts";
+export {
+  evaluateShadows,
+  shadowOutcome,
+  type ShadowOutcome,
+  type ShadowRecorder,
+  type ShadowResult,
+} from "./shadow.ts";
 export { eventFacts, type Caller } from "./caller.ts";
 export {
   systemClock,

@@ -5,11 +5,14 @@ import type { VerifiedBundle } from "../bundle/index.ts";
 import type { SigningKey } from "../crypto/index.ts";
 import type { RaiseInput } from "../events/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
+import type { ShadowRecorder } from "./shadow.ts";
 
 /** The verified bundles a server serves, and why a named one is refused. */
 export interface BundleCatalog {
   find(policyId: string, policyVersion: string): VerifiedBundle | undefined;
   failure(policyId: string, policyVersion: string): { readonly reason: string } | undefined;
+  /** The verified bundles served in shadow of this version (none when absent). */
+  shadowsOf?(policyId: string, policyVersion: string): readonly VerifiedBundle[];
 }
 
 export interface DecisionEntry {
@@ -86,4 +89,6 @@ export interface DecisionDeps {
   /** An attestation is handed out only once its decision is in the log. */
   readonly auditRequired: boolean;
   readonly observer: DecisionObserver;
+  /** Where shadow evaluations go; without it no shadow is evaluated. */
+  readonly shadow?: ShadowRecorder;
 }

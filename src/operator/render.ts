@@ -82,12 +82,13 @@ export function renderBundleSet(bundles: readonly SelectedBundle[]): BundleSet {
     data[`trust.${id}.pub`] = pem;
     items.push({ key: `trust.${id}.pub`, path: `trust/${id}.pub` });
   }
-  const active = sorted.map(({ name, policyId, policyVersion, bundleHash, revision }) => ({
+  const active = sorted.map(({ name, policyId, policyVersion, bundleHash, revision, shadowOf }) => ({
     name,
     policyId,
     policyVersion,
     bundleHash,
     revision,
+    ...(shadowOf !== undefined && { shadowOf }),
   }));
   const hash = `sha256:${sha256(canonicalize({ bundles: active.map(({ name: _, ...b }) => b), trust: [...trust.keys()].sort() }))}`;
   return { hash, active, data, items };
@@ -303,6 +304,14 @@ function auditRetentionEnv(spec: GovernanceServer["spec"], defaults: AuditRetent
   return pairs.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
 }
 
+/** PARMANA_SHADOW_BUNDLES for the set's shadow bundles (none: no variable). */
+function shadowEnv(set: BundleSet): EnvVar[] {
+  const bindings = set.active.flatMap((b) =>
+    b.shadowOf === undefined ? [] : [`${b.policyId}/${b.policyVersion}=${b.shadowOf}`],
+  );
+  return bindings.length === 0 ? [] : [{ name: "PARMANA_SHADOW_BUNDLES", value: bindings.join(",") }];
+}
+
 export function defaultImage(): string {
   return `parmana/parmana:${packageVersion()}`;
 }
@@ -320,6 +329,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     { name: "METRICS_PORT", value: String(PORTS.metrics) },
     { name: "PARMANA_POLICIES_ROOT", value: `${MOUNTS.bundles}/policies` },
     { name: "PARMANA_TRUSTED_KEYS_DIR", value: `${MOUNTS.bundles}/trust` },
+    ...shadowEnv(input.set),
     { name: "PARMANA_API_KEYS_FILE", value: `${MOUNTS.apiKeys}/${API_KEYS_SECRET_KEY}` },
     { name: "PARMANA_SIGNING_PRIVATE_KEY_PATH", value: `${MOUNTS.signing}/${SIGNING_SECRET_KEY}` },
     ...redis.env,

@@ -78,6 +78,15 @@ export const PolicyBundleSpec = Type.Object(
       threshold: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
     }),
     allowRollback: Type.Optional(Type.Boolean({ default: false })),
+    shadowOf: Type.Optional(
+      Type.String({
+        minLength: 5,
+        maxLength: 64,
+        pattern: "^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$",
+        description:
+          "serve this version in shadow of that policyVersion of the same policy: evaluated on every /execute naming it, never signing, never consuming an id, never changing the answer; agreements are counted (parmana_shadow_evaluations_total) and disagreements kept (GET /audit/shadow). A shadow is not served to callers who name it.",
+      }),
+    ),
     suspend: Type.Optional(
       Type.Boolean({
         default: false,
@@ -91,6 +100,10 @@ export const PolicyBundleSpec = Type.Object(
       {
         rule: "self.policyId == oldSelf.policyId",
         message: "policyId is immutable; create a new PolicyBundle",
+      },
+      {
+        rule: "!has(self.shadowOf) || self.shadowOf != self.policyVersion",
+        message: "a version cannot shadow itself",
       },
     ],
   },
@@ -273,6 +286,8 @@ const ActiveBundle = Type.Object({
   bundleHash: Type.String(),
   revision: Type.Integer(),
   name: Type.String(),
+  /** Served in shadow of this version (spec.shadowOf of its PolicyBundle). */
+  shadowOf: Type.Optional(Type.String()),
 });
 export type ActiveBundle = Static<typeof ActiveBundle>;
 

@@ -2,6 +2,7 @@
 // and bundles, refusing to start without any of them) or development (embedded PGlite, in-memory replay, a
 // generated key, the example bundle). Everything opened goes on a ResourceStack, closed in reverse order on
 // shutdown — and at once if a later step fails.
+import { ShadowLog } from "./shadow-log.ts";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
@@ -361,6 +362,7 @@ async function composeInto(
     metrics,
     redis,
     accessLog,
+    shadow: new ShadowLog(metrics.shadowEvaluations),
   };
 }
 

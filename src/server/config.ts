@@ -1,6 +1,7 @@
 // Server configuration: read once at start from the environment (and optionally a JSON config file whose
 // keys are the same variable names), validated, and passed down typed. A bad value stops the process with a
 // message naming the variable.
+import { parseShadowBindings, type ShadowBinding } from "./shadow-bundles.ts";
 import { readFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import { ExportConfigError, loadExportConfig, type ExportConfig } from "../export/index.ts";
@@ -60,6 +61,8 @@ export interface ServerConfig {
   /** This process's name in security events (HOSTNAME, the pod name in Kubernetes; else the host's). */
   readonly instance: string;
   readonly export: ExportConfig;
+  /** Bundles evaluated in shadow of another version (PARMANA_SHADOW_BUNDLES). */
+  readonly shadowBundles: readonly ShadowBinding[];
 }
 
 export interface RedisSettings {
@@ -110,6 +113,14 @@ function redisSettings(source: Source): RedisSettings | undefined {
     minReplicas: integer(source, "PARMANA_REPLAY_MIN_REPLICAS", DEFAULT_MIN_REPLICAS[target.kind], 0, 16),
     waitMs: integer(source, "PARMANA_REPLAY_WAIT_MS", 100, 1, 10_000),
   };
+}
+
+function shadowBindings(source: Source): ShadowBinding[] {
+  try {
+    return parseShadowBindings(text(source, "PARMANA_SHADOW_BUNDLES"));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 export class ConfigError extends Error {
@@ -259,6 +270,7 @@ export function loadServerConfig(source: Source): ServerConfig {
     production,
     instance: text(source, "HOSTNAME") ?? hostname(),
     export: exportConfig(source),
+    shadowBundles: shadowBindings(source),
   };
 }
 

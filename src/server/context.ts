@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RuntimeIdentity } from "./runtime.ts";
 import type { ApiAccessLog } from "./access-log.ts";
+import type { ShadowLog } from "./shadow-log.ts";
 
 export interface ServerContext {
   readonly config: ServerConfig;
@@ -28,6 +29,8 @@ export interface ServerContext {
   /** Shared rate-limit counters; without it limits are per process (dev only). */
   readonly redis: ReplayRedis | undefined;
   readonly accessLog: ApiAccessLog | undefined;
+  /** Shadow evaluations: counted, the latest disagreements kept (GET /audit/shadow). */
+  readonly shadow: ShadowLog;
 }
 
 declare module "fastify" {

@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import { systemClock, type Clock, type DecisionDeps } from "../decisions/index.ts";
 import type { ServerContext } from "./context.ts";
+import { shadowCatalog } from "./shadow-bundles.ts";
 
 export function decisionDeps(
   ctx: ServerContext,
@@ -10,7 +11,8 @@ export function decisionDeps(
   clock: Clock = systemClock,
 ): DecisionDeps {
   return {
-    bundles: ctx.bundles,
+    bundles: shadowCatalog(ctx.bundles, ctx.config.shadowBundles),
+    shadow: ctx.shadow,
     replay: ctx.replay,
     decisionLog: ctx.decisionLog,
     events: ctx.events,

@@ -6,6 +6,7 @@ export interface ServerMetrics {
   readonly securityEvents: Counter<"event_type" | "severity">;
   readonly eventsDropped: Counter<"reason">;
   readonly executeRequests: Counter<"outcome">;
+  readonly shadowEvaluations: Counter<"policy_id" | "enforced_version" | "shadow_version" | "agree">;
   readonly executeDuration: Histogram;
   readonly replayStoreDuration: Histogram<"operation">;
   readonly auditWriteDuration: Histogram<"table">;
@@ -29,6 +30,12 @@ export function createServerMetrics(): ServerMetrics {
       name: "parmana_events_dropped_total",
       help: "Security events that could not be kept because a bounded buffer was full.",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    shadowEvaluations: new Counter({
+      name: "parmana_shadow_evaluations_total",
+      help: "Shadow evaluations beside an enforced version, by whether the shadow decided the same (action, ruleId, requires_override).",
+      labelNames: ["policy_id", "enforced_version", "shadow_version", "agree"],
       registers: [registry],
     }),
     executeRequests: new Counter({

@@ -270,6 +270,11 @@ const ActiveBundle = Type.Object({
   bundleHash: Type.String(),
   signerKeyId: Type.String(),
   revision: Type.Integer(),
+  shadowOf: Type.Optional(
+    Type.String({
+      description: "served in shadow of this version only; never decides for a caller who names it",
+    }),
+  ),
 });
 export const Policies = Type.Array(ActiveBundle);
 
@@ -306,3 +311,42 @@ export const Health = Type.Object({
 
 export const Ready = Type.Object({ status: Type.String(), checks: HealthChecks });
 export const Live = Type.Object({ status: Type.String() });
+
+const ShadowOutcome = Type.Object({
+  action: Type.Optional(Type.String()),
+  ruleId: Type.Optional(Type.String()),
+  requires_override: Type.Optional(Type.Boolean()),
+  error: Type.Optional(
+    Type.String({ description: "VAL-xxx when the shadow refused the signals, or NO_MATCHING_RULE" }),
+  ),
+});
+
+export const ShadowQuery = Type.Object(
+  { limit: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
+export const ShadowReport = Type.Object({
+  summaries: Type.Array(
+    Type.Object({
+      policyId: Type.String(),
+      enforcedVersion: Type.String(),
+      shadowVersion: Type.String(),
+      agreements: Type.Integer(),
+      disagreements: Type.Integer(),
+    }),
+  ),
+  disagreements: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      policyId: Type.String(),
+      enforcedVersion: Type.String(),
+      shadowVersion: Type.String(),
+      shadowBundleHash: Type.String(),
+      executionId: Type.String(),
+      signalsHash: Type.String(),
+      enforced: ShadowOutcome,
+      shadow: ShadowOutcome,
+    }),
+  ),
+});

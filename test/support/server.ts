@@ -26,6 +26,8 @@ export interface TestServerFiles {
   readonly keys: Readonly<Record<"admin" | "executor" | "verifier" | "auditor" | "approver", string>>;
   readonly keyIds: Readonly<Record<"admin" | "executor" | "verifier" | "auditor" | "approver", string>>;
   readonly signingPublicKeyPem: string;
+  /** The private key the bundles under policiesRoot are signed with (to add another bundle). */
+  readonly bundleSigningKeyPem: string;
 }
 
 /** Keys, bundles and key files on disk, as an operator would provide them. */
@@ -93,6 +95,7 @@ export async function writeServerFiles(t: TestContext): Promise<TestServerFiles>
     keys,
     keyIds,
     signingPublicKeyPem: attestationSigner.publicKeyPem,
+    bundleSigningKeyPem: bundleSigner.privateKeyPem,
   };
 }
 

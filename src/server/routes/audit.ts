@@ -14,6 +14,8 @@ import {
   ExecutionParams,
   SecurityQuery,
   SecuritySummary,
+  ShadowQuery,
+  ShadowReport,
   Stats,
   Verifications,
 } from "../schemas.ts";
@@ -155,6 +157,14 @@ export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { ...common, schema: { ...doc, params: ExecutionParams, response: { 200: Verifications, ...errors } } },
     async (request) =>
       query(ctx, async (audit) => (await audit.verifications(request.params.executionId)) as never),
+  );
+
+  // Kept in memory by this process (no audit database needed): the counts since it started and the latest
+  // disagreements, newest first. parmana_shadow_evaluations_total aggregates across replicas.
+  typed.get(
+    "/audit/shadow",
+    { ...common, schema: { ...doc, querystring: ShadowQuery, response: { 200: ShadowReport, ...errors } } },
+    (request) => Promise.resolve(ctx.shadow.snapshot(parseLimit(request.query.limit))),
   );
 
   typed.get(

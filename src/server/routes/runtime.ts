@@ -5,16 +5,28 @@ import { SUPPORTED_SCHEMA_VERSIONS } from "../../policy/index.ts";
 import { capabilities, type ServerContext } from "../context.ts";
 import { errorResponses, Policies, RuntimeManifest } from "../schemas.ts";
 
-function activeBundles(
-  ctx: ServerContext,
-): { policyId: string; policyVersion: string; bundleHash: string; signerKeyId: string; revision: number }[] {
-  return ctx.bundles.list().map((b) => ({
-    policyId: b.policyId,
-    policyVersion: b.policyVersion,
-    bundleHash: b.bundleHash,
-    signerKeyId: b.signerKeyIds.join(","),
-    revision: b.revision,
-  }));
+function activeBundles(ctx: ServerContext): {
+  policyId: string;
+  policyVersion: string;
+  bundleHash: string;
+  signerKeyId: string;
+  revision: number;
+  shadowOf?: string;
+}[] {
+  return ctx.bundles.list().map((b) => {
+    const shadowOf = ctx.config.shadowBundles.find(
+      (s) => s.policyId === b.policyId && s.shadowVersion === b.policyVersion,
+    )?.enforcedVersion;
+    return {
+      policyId: b.policyId,
+      policyVersion: b.policyVersion,
+      bundleHash: b.bundleHash,
+      signerKeyId: b.signerKeyIds.join(","),
+      revision: b.revision,
+      // Served in shadow only: evaluated beside shadowOf, never for a caller who names it.
+      ...(shadowOf !== undefined && { shadowOf }),
+    };
+  });
 }
 
 export function runtimeRoutes(app: FastifyInstance, ctx: ServerContext): void {

@@ -52,6 +52,7 @@ export function servable(bundle: PolicyBundle, lookup: ObjectLookup): SelectedBu
     policyVersion: result.bundle.policyVersion,
     bundleHash: result.bundle.bundleHash,
     revision: result.bundle.revision,
+    ...(bundle.spec.shadowOf !== undefined && { shadowOf: bundle.spec.shadowOf }),
     files: inputs.files,
     trustKeys: inputs.trustKeys,
   };
