@@ -99,8 +99,8 @@ export async function writeServerFiles(t: TestContext): Promise<TestServerFiles>
   };
 }
 
-/** A fresh, empty Postgres database on the test cluster, dropped when the test ends. */
-export async function freshDatabase(t: TestContext): Promise<string> {
+/** A fresh, empty Postgres database on the test cluster, and how to drop it. */
+export async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const service = postgresService();
   const name = `parmana_t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: service.url });
@@ -108,13 +108,22 @@ export async function freshDatabase(t: TestContext): Promise<string> {
     await admin.connect();
     await admin.query(`create database ${name}`);
   });
-  t.after(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
-    await admin.end();
-  });
   const url = new URL(service.url);
   url.pathname = `/${name}`;
-  return url.toString();
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+      await admin.end();
+    },
+  };
+}
+
+/** A fresh, empty Postgres database on the test cluster, dropped when the test ends. */
+export async function freshDatabase(t: TestContext): Promise<string> {
+  const db = await createDatabase();
+  t.after(db.drop);
+  return db.url;
 }
 
 export interface TestServer {
@@ -161,13 +170,24 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const files = options.files ?? (await writeServerFiles(t));
-  const databaseUrl = options.databaseUrl ?? (await freshDatabase(t));
+  // node:test runs after-hooks in the order they were added: a database of the server's own is dropped by
+  // the same hook that closes the server, after it, never under a running server.
+  const owned = options.databaseUrl === undefined ? await createDatabase() : undefined;
+  const databaseUrl = options.databaseUrl ?? owned?.url ?? "";
   const env = serverEnv(files, databaseUrl, options.redisUrl ?? redisService().url, options.env);
   const config = loadServerConfig(env);
   // PARMANA_TEST_LOG_LEVEL in `env` shows the server's log while debugging a test.
   const logLevel = options.env?.["PARMANA_TEST_LOG_LEVEL"] ?? "silent";
-  const server = await startServer(config, { logger: pino({ level: logLevel }) });
-  t.after(() => server.close());
+  const server = await startServer(config, { logger: pino({ level: logLevel }) }).catch(
+    async (error: unknown) => {
+      await owned?.drop();
+      throw error;
+    },
+  );
+  t.after(async () => {
+    await server.close();
+    await owned?.drop();
+  });
   return {
     server,
     url: server.url,
