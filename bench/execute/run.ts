@@ -1,7 +1,13 @@
 // bench/execute: end-to-end POST /execute (replay reservation in Redis, evaluation, Ed25519 attestation,
 // durable Postgres audit row) under autocannon, beside a bare fastify route in the same run.
 // Run: npm run bench:execute   (starts Postgres, Redis, Sentinel and Cluster through test/infra first)
+// BENCH_TARGETS=shadow,"one Redis" runs only the targets whose names contain one of those words (the bare
+// route always runs: it is the yardstick).
 import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { buildBundleDirectory } from "../../src/bundle/index.ts";
+import { parseSigningKey } from "../../src/crypto/index.ts";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
 import { redisClusterService, redisSentinelService, redisService } from "../../test/support/services.ts";
@@ -77,6 +83,22 @@ async function server(
   ).found.url;
 }
 
+/** loan-approval 1.3.0 beside 1.2.0: large loans in India from 40,000 instead of 50,000. */
+async function addShadowBundle(files: TestServerFiles): Promise<void> {
+  const source = join(files.policiesRoot, "loan-approval", "1.2.0", "policy.json");
+  const policy = JSON.parse(await readFile(source, "utf8")) as {
+    policyVersion: string;
+    rules: { id: string; condition: { all?: unknown[] } }[];
+  };
+  policy.policyVersion = "1.3.0";
+  const large = policy.rules.find((r) => r.id === "large");
+  if (large?.condition.all) large.condition.all[0] = { signal: "amount", greater_than: 40_000 };
+  const dir = join(files.policiesRoot, "loan-approval", "1.3.0");
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "policy.json"), JSON.stringify(policy));
+  await buildBundleDirectory(dir, parseSigningKey(files.bundleSigningKeyPem));
+}
+
 try {
   const files = await writeServerFiles(harness.context);
   const bare = (
@@ -88,31 +110,50 @@ try {
   ).found;
   // The cost of durability across failover: one Redis, a Sentinel-managed primary without and with WAIT for
   // one replica, and a Cluster with WAIT (test/infra's topologies, on the same machine).
-  const targets: { name: string; url: string; key?: string }[] = [
-    { name: "bare fastify POST route", url: bare },
+  await addShadowBundle(files);
+  const wanted = (process.env["BENCH_TARGETS"] ?? "")
+    .split(",")
+    .map((w) => w.trim())
+    .filter((w) => w !== "");
+  const chosen = (name: string): boolean => wanted.length === 0 || wanted.some((w) => name.includes(w));
+  const candidates: { name: string; start: () => Promise<string>; key?: string }[] = [
     {
       name: "parmana /execute, one Redis",
-      url: await server(files, "parmana_bench", redisService().url),
+      start: () => server(files, "parmana_bench", redisService().url),
+      key: files.keys.executor,
+    },
+    {
+      name: "parmana /execute, one Redis, with 1.3.0 in shadow of 1.2.0 (PARMANA_SHADOW_BUNDLES)",
+      start: () =>
+        server(files, "parmana_bench_shadow", redisService().url, {
+          PARMANA_SHADOW_BUNDLES: "loan-approval/1.3.0=1.2.0",
+        }),
       key: files.keys.executor,
     },
     {
       name: "parmana /execute, Sentinel, no WAIT (PARMANA_REPLAY_MIN_REPLICAS=0)",
-      url: await server(files, "parmana_bench_s0", redisSentinelService().url, {
-        PARMANA_REPLAY_MIN_REPLICAS: "0",
-      }),
+      start: () =>
+        server(files, "parmana_bench_s0", redisSentinelService().url, {
+          PARMANA_REPLAY_MIN_REPLICAS: "0",
+        }),
       key: files.keys.executor,
     },
     {
       name: "parmana /execute, Sentinel + WAIT for 1 replica (the default)",
-      url: await server(files, "parmana_bench_s1", redisSentinelService().url),
+      start: () => server(files, "parmana_bench_s1", redisSentinelService().url),
       key: files.keys.executor,
     },
     {
       name: "parmana /execute, Cluster + WAIT for 1 replica (the default)",
-      url: await server(files, "parmana_bench_c1", redisClusterService().url),
+      start: () => server(files, "parmana_bench_c1", redisClusterService().url),
       key: files.keys.executor,
     },
   ];
+  const targets: { name: string; url: string; key?: string }[] = [
+    { name: "bare fastify POST route", url: bare },
+  ];
+  for (const c of candidates.filter((x) => chosen(x.name)))
+    targets.push({ name: c.name, url: await c.start(), ...(c.key !== undefined && { key: c.key }) });
   const results: Result[] = [];
   for (let round = 0; round < 2; round++)
     for (const target of targets) {
@@ -135,10 +176,21 @@ try {
       `| ${r.name} | ${Math.round(r.rps).toLocaleString("en-US")} | ${String(r.p50)} | ${String(r.p99)} | ${String(r.errors)} | ${String(r.non2xx)} |`,
     );
   }
-  const [bareBest, single] = [best(targets[0]?.name ?? ""), best(targets[1]?.name ?? "")];
-  console.log(
-    `\nparmana /execute (one Redis) reaches ${((single.rps / bareBest.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
-  );
+  const bareBest = best(targets[0]?.name ?? "");
+  const byName = (part: string): Result | undefined => {
+    const t = targets.find((x) => x.name.includes(part));
+    return t ? best(t.name) : undefined;
+  };
+  const single = byName("one Redis");
+  const shadowed = byName("in shadow");
+  if (single)
+    console.log(
+      `\nparmana /execute (one Redis) reaches ${((single.rps / bareBest.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
+    );
+  if (single && shadowed)
+    console.log(
+      `A shadow bundle costs ${(((single.rps - shadowed.rps) / single.rps) * 100).toFixed(1)}% of throughput (${Math.round(single.rps)} → ${Math.round(shadowed.rps)} req/s), p99 ${String(single.p99)} → ${String(shadowed.p99)} ms.`,
+    );
 } finally {
   await harness.close();
 }

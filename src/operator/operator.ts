@@ -231,6 +231,7 @@ export class Operator {
         bus: this.#bus,
         logger,
         raised: new Map<string, string>(),
+        verifiedContent: new Map(),
       }),
     );
     let serviceMonitors: Promise<boolean> | undefined;

@@ -121,6 +121,28 @@ export const PolicyBundleStatus = Type.Object({
   lastHandledReconcileAt: Type.Optional(
     Type.String({ description: `the last ${RECONCILE_REQUESTED_AT} value the operator handled` }),
   ),
+  lastChange: Type.Optional(
+    Type.Object(
+      {
+        fromRevision: Type.Optional(Type.Integer()),
+        fromBundleHash: Type.Optional(Type.String()),
+        toRevision: Type.Integer(),
+        toBundleHash: Type.String(),
+        compared: Type.Boolean({
+          description: "false when the previous content was not known or too complex",
+        }),
+        changes: Type.Optional(Type.Integer({ description: "regions of inputs whose outcome changed" })),
+        unreachableRules: Type.Optional(Type.Integer()),
+        signalsChanged: Type.Optional(Type.Boolean()),
+        summary: Type.Array(Type.String({ maxLength: 300 }), { maxItems: 10 }),
+        truncated: Type.Optional(Type.Integer({ description: "summary lines left out" })),
+      },
+      {
+        description:
+          "the exact semantic diff of the last verified content against the one before it (parmana policy diff for all of it)",
+      },
+    ),
+  ),
 });
 export type PolicyBundleStatus = Static<typeof PolicyBundleStatus>;
 

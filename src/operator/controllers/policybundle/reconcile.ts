@@ -15,6 +15,7 @@ import type { OperatorMetrics } from "../../metrics.ts";
 import type { ReconcileResult } from "../../runtime/index.ts";
 import { API_VERSION, type PolicyBundle, type PolicyBundleStatus } from "../../schema.ts";
 import { isVerified, statusFor, writeStatus } from "./status.ts";
+import { changeSummary, type VerifiedContent } from "./change-summary.ts";
 
 export interface PolicyBundleContext {
   readonly client: KubeClient;
@@ -26,6 +27,8 @@ export interface PolicyBundleContext {
   readonly logger: Logger;
   /** The last failure raised per bundle key, so that a re-verification of the same failure raises nothing. */
   readonly raised: Map<string, string>;
+  /** The content each bundle last verified with, as this operator saw it (the baseline of lastChange). */
+  readonly verifiedContent: Map<string, VerifiedContent>;
 }
 
 type Verified = Extract<OperatorVerification, { ok: true }>;
@@ -49,7 +52,19 @@ async function verified(
   const changed = previous?.bundleHash !== v.bundleHash || !isVerified(bundle);
   ctx.metrics.verifications.inc({ result: "success", reason: "SignatureValid" });
   ctx.raised.delete(key);
-  await writeStatus(ctx.client, bundle, statusFor(bundle, { verified: v, changed }, new Date()));
+  const content: VerifiedContent = { bundleHash: v.bundleHash, revision: v.revision, policy: v.policy };
+  const before = ctx.verifiedContent.get(key);
+  ctx.verifiedContent.set(key, content);
+  // A change of content the status knew: what changed in the decisions (from the content this operator saw).
+  const lastChange =
+    changed && previous?.bundleHash !== undefined && previous.bundleHash !== v.bundleHash
+      ? changeSummary(before?.bundleHash === previous.bundleHash ? before : undefined, content)
+      : undefined;
+  await writeStatus(
+    ctx.client,
+    bundle,
+    statusFor(bundle, { verified: v, changed, ...(lastChange && { lastChange }) }, new Date()),
+  );
   if (changed)
     await ctx.events.record(
       ref,

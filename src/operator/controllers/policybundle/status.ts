@@ -10,7 +10,12 @@ import type { PolicyBundle, PolicyBundleStatus } from "../../schema.ts";
 /** What a reconcile found: suspended, verified (and whether the content changed), or failed. */
 export type BundleOutcome =
   | { readonly suspended: true }
-  | { readonly verified: Extract<BundleVerification, { ok: true }>["bundle"]; readonly changed: boolean }
+  | {
+      readonly verified: Extract<BundleVerification, { ok: true }>["bundle"];
+      readonly changed: boolean;
+      /** When the content changed: what changed in its decisions. */
+      readonly lastChange?: NonNullable<PolicyBundleStatus["lastChange"]>;
+    }
   | { readonly failed: Extract<OperatorVerification, { ok: false }> };
 
 const seconds = (d: Date): string => d.toISOString().replace(/\.\d+Z$/, "Z");
@@ -27,6 +32,39 @@ export function isVerified(bundle: PolicyBundle): boolean {
   );
 }
 
+function verifiedStatus(
+  bundle: PolicyBundle,
+  outcome: Extract<BundleOutcome, { verified: unknown }>,
+  now: Date,
+): PolicyBundleStatus {
+  const previous = bundle.status;
+  const generation = bundle.metadata.generation;
+  const v = outcome.verified;
+  const lastChange = outcome.lastChange ?? previous?.lastChange;
+  return {
+    observedGeneration: generation,
+    conditions: setConditions(
+      previous?.conditions,
+      [
+        {
+          type: "Verified",
+          status: "True",
+          reason: "SignatureValid",
+          message: `revision ${String(v.revision)} signed by ${v.signerKeyIds.join(", ")}`,
+        },
+        { type: "Ready", status: "True", reason: "Verified", message: "servers may use this bundle" },
+      ],
+      generation,
+    ),
+    bundleHash: v.bundleHash,
+    manifestHash: v.manifestHash,
+    revision: v.revision,
+    signerKeyIds: [...v.signerKeyIds],
+    verifiedAt: outcome.changed || previous?.verifiedAt === undefined ? seconds(now) : previous.verifiedAt,
+    ...(lastChange !== undefined && { lastChange }),
+  };
+}
+
 /** The status an outcome gives the bundle (conditions Verified and Ready, the verified content's identity). */
 export function statusFor(bundle: PolicyBundle, outcome: BundleOutcome, now: Date): PolicyBundleStatus {
   const previous = bundle.status;
@@ -36,30 +74,7 @@ export function statusFor(bundle: PolicyBundle, outcome: BundleOutcome, now: Dat
       bundle,
       "the bundle is not verified again until resumed; servers keep the content last verified",
     );
-  if ("verified" in outcome) {
-    const v = outcome.verified;
-    return {
-      observedGeneration: generation,
-      conditions: setConditions(
-        previous?.conditions,
-        [
-          {
-            type: "Verified",
-            status: "True",
-            reason: "SignatureValid",
-            message: `revision ${String(v.revision)} signed by ${v.signerKeyIds.join(", ")}`,
-          },
-          { type: "Ready", status: "True", reason: "Verified", message: "servers may use this bundle" },
-        ],
-        generation,
-      ),
-      bundleHash: v.bundleHash,
-      manifestHash: v.manifestHash,
-      revision: v.revision,
-      signerKeyIds: [...v.signerKeyIds],
-      verifiedAt: outcome.changed || previous?.verifiedAt === undefined ? seconds(now) : previous.verifiedAt,
-    };
-  }
+  if ("verified" in outcome) return verifiedStatus(bundle, outcome, now);
   const { reason } = outcome.failed;
   const kept =
     previous?.bundleHash !== undefined
