@@ -58,6 +58,8 @@ const TOP_LEVEL_FIELDS = new Set([
   "signalsSchema",
   "rules",
   "description",
+  // An editor's pointer to schemas/policy.schema.json; it means nothing to evaluation.
+  "$schema",
 ]);
 const DECLARATION_FIELDS = new Set(["type", "values", "required", "min", "max", "maxLength", "description"]);
 const MAX_CONDITION_DEPTH = 32;

@@ -76,3 +76,14 @@ test("json-schema: a suite validates, in JSON and YAML; a malformed one is refus
   assert.equal(valid({ cases: [{ name: "n", expect: { action: "x" } }] }), false, "no signals");
   assert.equal(valid({ cases: [] }), false);
 });
+
+test("json-schema: a policy.json that names its schema still compiles (the compiler allows $schema)", async () => {
+  const policy = { $schema: "../../../schemas/policy.schema.json", ...(await examplePolicy()) };
+  const valid = await validator("policy.schema.json");
+  assert.ok(valid(policy));
+  const { compilePolicy } = await import("../../../src/policy/index.ts");
+  assert.deepEqual(
+    compilePolicy(policy).diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
+});
