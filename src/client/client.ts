@@ -108,10 +108,37 @@ export class ParmanaClient {
     return this.#get("/health");
   }
 
-  /** Executes a decision; resolves to its signed attestation. */
-  async execute(request: ExecuteRequest): Promise<Attestation> {
-    const result = await this.#send<{ attestation: Attestation }>("POST", "/execute", request);
-    return result.attestation;
+  /**
+   * Executes a decision; resolves to its signed attestation. With `retries`, a request that timed out, found
+   * the id still in flight (409) or the server unavailable (503) is sent again with the same executionId: safe,
+   * because the server answers a retry with the decision it made the first time (never a second one).
+   */
+  async execute(
+    request: ExecuteRequest,
+    options: { readonly retries?: number; readonly retryDelayMs?: number } = {},
+  ): Promise<Attestation> {
+    return (await this.executeOutcome(request, options)).attestation;
+  }
+
+  /** As execute, saying also whether the answer is a retry's (the decision made before: Parmana-Replayed). */
+  async executeOutcome(
+    request: ExecuteRequest,
+    options: { readonly retries?: number; readonly retryDelayMs?: number } = {},
+  ): Promise<{ attestation: Attestation; status: string; requires_override: boolean; replayed: boolean }> {
+    const retries = options.retries ?? 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { body, headers } = await this.#exchange("POST", "/execute", request);
+        const answer = body as { attestation: Attestation; status: string; requires_override: boolean };
+        return { ...answer, replayed: headers.get("parmana-replayed") === "true" };
+      } catch (error) {
+        const retryable =
+          (error instanceof ParmanaApiError && (error.status === 409 || error.status === 503)) ||
+          (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError"));
+        if (!retryable || attempt >= retries) throw error;
+        await new Promise((resolve) => setTimeout(resolve, (options.retryDelayMs ?? 200) * (attempt + 1)));
+      }
+    }
   }
 
   verify(attestation: Attestation): Promise<Omit<AttestationVerification, "reason"> & { reason?: string }> {
@@ -141,6 +168,14 @@ export class ParmanaClient {
   }
 
   async #send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.#exchange(method, path, body)).body as T;
+  }
+
+  async #exchange(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ body: unknown; headers: Headers }> {
     const response = await this.#fetch(`${this.#baseUrl}${path}`, {
       method,
       headers: {
@@ -168,6 +203,6 @@ export class ParmanaClient {
         parsed,
       );
     }
-    return parsed as T;
+    return { body: parsed, headers: response.headers };
   }
 }

@@ -1,6 +1,12 @@
 // /execute: reserve the executionId → evaluate → sign and self-check → write the decision log → confirm,
 // failing closed at every step. Each executionId decides once: the replay store says so first, and the
 // decision log's unique executionId says so again when the store has forgotten an id.
+//
+// Retry-safe: the same executionId with the same fingerprint (policy, version, normalised signals) as a decision
+// already made gets that decision's attestation back, as it was signed (`replayed: true`; no new signature
+// issued, no audit row, no replay_attempt) — a caller whose request timed out can ask again. A different
+// fingerprint is a replay (INV-013 and a replay_attempt); an id still in flight is 409 either way. The original
+// is read from the decision log, so without an audit database a retry is refused as before.
 import {
   executionFingerprint,
   signAttestation,
@@ -29,6 +35,8 @@ export interface ExecuteResult {
   readonly status: string;
   readonly requires_override: boolean;
   readonly attestation: Attestation;
+  /** A retry of a decision already made: this is its original attestation (Parmana-Replayed: true). */
+  readonly replayed?: true;
 }
 
 interface Flow {
@@ -72,7 +80,34 @@ function raiseReplay(flow: Flow, consumed: boolean, details: Record<string, unkn
   });
 }
 
-async function reserve(flow: Flow): Promise<string> {
+/**
+ * The decision this request already had, when the log holds one for the id with the same fingerprint;
+ * undefined when there is none to give back (no audit database, no row, another fingerprint).
+ */
+async function original(flow: Flow): Promise<Attestation | undefined> {
+  const log = flow.deps.decisionLog;
+  if (!log) return undefined;
+  let logged;
+  try {
+    logged = await log.decision(flow.executionId);
+  } catch (error) {
+    flow.deps.observer.error?.("the decision log could not be read for a retried executionId", error);
+    throw new DecisionError(
+      "audit_unavailable",
+      `executionId ${flow.executionId} was already decided, and its decision cannot be read now; retry later`,
+    );
+  }
+  return logged?.attestation.execution_fingerprint === flow.fingerprint ? logged.attestation : undefined;
+}
+
+const replay = (attestation: Attestation): ExecuteResult => ({
+  status: attestation.execution_state,
+  requires_override: attestation.decision.requires_override,
+  attestation,
+  replayed: true,
+});
+
+async function reserve(flow: Flow): Promise<string | ExecuteResult> {
   const { deps, executionId, fingerprint } = flow;
   let reservation: Reservation;
   try {
@@ -87,6 +122,10 @@ async function reserve(flow: Flow): Promise<string> {
   }
   if (reservation.outcome === "reserved") return reservation.token;
   const consumed = reservation.outcome === "consumed";
+  if (consumed && reservation.fingerprint === fingerprint) {
+    const attestation = await original(flow);
+    if (attestation) return replay(attestation);
+  }
   raiseReplay(flow, consumed, {
     state: reservation.outcome === "consumed" ? reservation.state : "RESERVED",
     sameSignals: reservation.fingerprint === fingerprint,
@@ -151,8 +190,11 @@ function signAndCheck(flow: Flow, signals: Signals): Attestation {
  * or a reservation expired and was taken again): a replay like any other — recorded, and the id put back
  * into the store as consumed so that further replays stop there, before anything is signed.
  */
-async function refuseLoggedReplay(flow: Flow, token: string): Promise<never> {
-  raiseReplay(flow, true, { state: "CONFIRMED", detectedBy: "decision_log" });
+async function refuseLoggedReplay(flow: Flow, token: string): Promise<ExecuteResult> {
+  // The same request again (the store forgot it): the logged decision is the answer; the one just signed is
+  // dropped unissued.
+  const same = await original(flow).catch(() => undefined);
+  if (!same) raiseReplay(flow, true, { state: "CONFIRMED", detectedBy: "decision_log" });
   const remembered = await flow.deps.replay
     .complete(flow.executionId, token, "CONFIRMED")
     .catch((error: unknown) => {
@@ -160,13 +202,14 @@ async function refuseLoggedReplay(flow: Flow, token: string): Promise<never> {
       return false;
     });
   if (!remembered) await release(flow, token);
+  if (same) return replay(same);
   throw replayed(flow.executionId);
 }
 
-async function log(flow: Flow, attestation: Attestation, token: string): Promise<void> {
+async function log(flow: Flow, attestation: Attestation, token: string): Promise<ExecuteResult | undefined> {
   const { deps, caller } = flow;
   const decisionLog = deps.decisionLog;
-  if (!decisionLog) return;
+  if (!decisionLog) return undefined;
   try {
     await timed(
       (s) => deps.observer.auditWriteDuration?.(s),
@@ -189,6 +232,7 @@ async function log(flow: Flow, attestation: Attestation, token: string): Promise
     }
     deps.observer.warn?.("audit write failed; continuing because audit is not required", error);
   }
+  return undefined;
 }
 
 async function confirm(flow: Flow, token: string, pending: boolean): Promise<void> {
@@ -243,6 +287,7 @@ export async function executeDecision(
     bundle,
   };
   const token = await reserve(flow);
+  if (typeof token !== "string") return token;
   let attestation: Attestation;
   try {
     attestation = signAndCheck(flow, signals);
@@ -250,7 +295,8 @@ export async function executeDecision(
     await release(flow, token);
     throw error;
   }
-  await log(flow, attestation, token);
+  const earlier = await log(flow, attestation, token);
+  if (earlier) return earlier;
   await confirm(flow, token, attestation.decision.requires_override);
   shadow(flow, attestation, input.signals);
   return {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { policyEvalCommand } from "../../src/cli/commands/policy-eval.ts";
 import { build } from "../support/app.ts";
 import { EXAMPLE_POLICY_DIR } from "../support/bundles.ts";
-import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
+import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId, REPLAY_SIGNALS } from "../support/server.ts";
 
 test("inprocess.execute: a signed, audited decision; the same id again is INV-013 and a replay_attempt", async (t) => {
   const s = await build(t);
@@ -21,7 +21,7 @@ test("inprocess.execute: a signed, audited decision; the same id again is INV-01
   const attestation = first.body["attestation"] as Attestation;
   assert.ok(verifyAttestation(attestation, [s.context.signer.publicKey]).valid);
   assert.equal((await s.context.audit?.decision(id))?.attestation.signature, attestation.signature);
-  const again = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  const again = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual([again.status, again.body["code"]], [422, "INV-013"]);
   assert.equal(typeof again.body["requestId"], "string");
   const replays = (await s.storedEvents()).filter((e) => e["event_type"] === "replay_attempt");
@@ -133,4 +133,38 @@ test("inprocess.evaluate: explain returns the trace `parmana policy eval --expla
   assert.equal((r.body["explanation"] as { rules: unknown[] }).rules.length, 4);
   const plain = await s.call("POST", "/evaluate", s.keys.executor, executeBody(uniqueId("why"), signals));
   assert.equal(plain.body["explanation"], undefined, "no explanation unless asked");
+});
+
+test("inprocess.execute: a retry with the same signals gets the original attestation, byte for byte — no new signature, row or event", async (t) => {
+  const s = await build(t);
+  const id = uniqueId("retry");
+  const first = await s.app.inject({
+    method: "POST",
+    url: "/execute",
+    headers: { authorization: `Bearer ${s.keys.executor}`, "content-type": "application/json" },
+    payload: executeBody(id),
+  });
+  assert.equal(first.statusCode, 200, first.body);
+  assert.equal(first.headers["parmana-replayed"], undefined);
+  const retry = await s.app.inject({
+    method: "POST",
+    url: "/execute",
+    headers: { authorization: `Bearer ${s.keys.executor}`, "content-type": "application/json" },
+    // The same signals in another order and spelling of the same JSON: the same fingerprint.
+    payload: {
+      ...executeBody(id),
+      signals: { amount: 1000, flagged: false, country: "US", credit_score: 720 },
+    },
+  });
+  assert.equal(retry.statusCode, 200, retry.body);
+  assert.equal(retry.headers["parmana-replayed"], "true");
+  assert.equal(retry.body, first.body, "the same response bytes");
+  assert.equal(
+    (await s.storedEvents()).filter((e) => e["event_type"] === "replay_attempt").length,
+    0,
+    "a retry is not a replay attempt",
+  );
+  const other = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REPLAY_SIGNALS));
+  assert.deepEqual([other.status, other.body["code"]], [422, "INV-013"], "other signals are a replay");
+  assert.equal((await s.storedEvents()).filter((e) => e["event_type"] === "replay_attempt").length, 1);
 });

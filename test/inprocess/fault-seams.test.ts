@@ -7,7 +7,7 @@ import { AuditUnavailableError } from "../../src/audit/index.ts";
 import type { DecisionLog } from "../../src/decisions/index.ts";
 import { DEFAULT_REPLAY_TIMINGS, MemoryReplayStore, type ReplayStore } from "../../src/replay/index.ts";
 import { build } from "../support/app.ts";
-import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId } from "../support/server.ts";
+import { executeBody, overrideBody, REVIEW_SIGNALS, uniqueId, REPLAY_SIGNALS } from "../support/server.ts";
 
 /** A decision log whose next `failures` override writes fail as a database error would. */
 function failingOverrides(log: DecisionLog, failures: number): DecisionLog {
@@ -61,10 +61,10 @@ test("inprocess.fault: a replay caught only by the decision log is a replay_atte
   const id = uniqueId();
   assert.equal((await s.call("POST", "/execute", s.keys.executor, executeBody(id))).status, 200);
   replay.forgetAll();
-  const caught = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  const caught = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual([caught.status, caught.body["code"]], [422, "INV-013"]);
   assert.equal(await replay.state(id), "CONFIRMED", "the store knows the id as consumed again");
-  const again = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  const again = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual([again.status, again.body["code"]], [422, "INV-013"]);
   const replays = (await s.storedEvents())
     .filter((e) => e["event_type"] === "replay_attempt" && e["execution_id"] === id)
@@ -88,7 +88,7 @@ test("inprocess.replay-window: an id older than the replay window is refused by 
   assert.equal(await replay.state(id), "CONFIRMED");
   now += 61_000;
   assert.equal(await replay.state(id), undefined, "past the window the store has forgotten the id");
-  const replayed = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  const replayed = await s.call("POST", "/execute", s.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual(
     [replayed.status, replayed.body["code"], replayed.body["attestation"]],
     [422, "INV-013", undefined],
@@ -98,4 +98,18 @@ test("inprocess.replay-window: an id older than the replay window is refused by 
     (e) => e["event_type"] === "replay_attempt" && e["execution_id"] === id,
   );
   assert.equal((event?.["details"] as Record<string, unknown> | undefined)?.["detectedBy"], "decision_log");
+});
+
+test("inprocess.execute: a retry after the replay store forgot the id gets the original from the decision log", async (t) => {
+  const replay = new ForgetfulReplayStore();
+  const s = await build(t, () => ({ replay }));
+  const id = uniqueId("forgot");
+  const first = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  assert.equal(first.status, 200);
+  replay.forgetAll();
+  const retry = await s.call("POST", "/execute", s.keys.executor, executeBody(id));
+  assert.equal(retry.status, 200, JSON.stringify(retry.body));
+  assert.deepEqual(retry.body["attestation"], first.body["attestation"]);
+  assert.equal(await replay.state(id), "CONFIRMED", "the store learns the id again");
+  assert.equal((await s.storedEvents()).filter((e) => e["event_type"] === "replay_attempt").length, 0);
 });

@@ -210,6 +210,12 @@ export function executeBody(
   };
 }
 
+/**
+ * Other signals than executeBody's defaults: the same executionId with these is a replay (INV-013 and a
+ * replay_attempt); with the same signals it is a retry, answered with the original decision.
+ */
+export const REPLAY_SIGNALS = { amount: 2_000 } as const;
+
 /** Signals the example policy sends to manual review (its decision requires an override). */
 export const REVIEW_SIGNALS = { country: "IN", amount: 75_000 } as const;
 
@@ -262,7 +268,7 @@ export async function get(
 export async function raiseAllFive(url: string, keys: Record<string, string>): Promise<void> {
   const id = uniqueId();
   await post(`${url}/execute`, keys["executor"], executeBody(id));
-  await post(`${url}/execute`, keys["executor"], executeBody(id)); // replay_attempt
+  await post(`${url}/execute`, keys["executor"], executeBody(id, REPLAY_SIGNALS)); // replay_attempt
   const issued = await post(`${url}/execute`, keys["executor"], executeBody(uniqueId()));
   const attestation = issued.body["attestation"] as Record<string, unknown>;
   await post(`${url}/verify`, keys["verifier"], { attestation: { ...attestation, executionId: "forged" } }); // signature_failure

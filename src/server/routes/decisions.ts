@@ -49,12 +49,16 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServerContext, small: 
       ...route("execute"),
       schema: { ...doc, body: ExecuteBody, response: { 200: ExecuteResponse, ...errors } },
     },
-    async (request) => {
+    async (request, reply) => {
       const stop = ctx.metrics.executeDuration.startTimer();
       try {
         const result = await mapped(() => executeDecision(deps, request.body, callerOf(request)));
-        ctx.metrics.executeRequests.inc({ outcome: result.status });
-        return result;
+        ctx.metrics.executeRequests.inc({ outcome: result.replayed ? "replayed" : result.status });
+        // A retry of a decision already made: its original attestation, as signed (IETF idempotency-key
+        // semantics; the body is the first answer's).
+        if (result.replayed) void reply.header("Parmana-Replayed", "true");
+        const { replayed: _replayed, ...body } = result;
+        return body;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         ctx.metrics.executeRequests.inc({ outcome: typeof code === "string" ? code : "error" });

@@ -20,6 +20,7 @@ import {
   REVIEW_SIGNALS,
   startTestServer,
   uniqueId,
+  REPLAY_SIGNALS,
 } from "../../support/server.ts";
 import { postgresService } from "../../support/services.ts";
 
@@ -72,7 +73,7 @@ test("least privilege: a server on a role granted by `parmana audit migrate --gr
   const s = await startTestServer(t, { databaseUrl: role.url });
   const id = uniqueId("lp");
   assert.equal((await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))).status, 200);
-  const replay = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  const replay = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.equal(replay.status, 422);
   const review = uniqueId("lp-review");
   const pending = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(review, REVIEW_SIGNALS));

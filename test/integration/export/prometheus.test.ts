@@ -16,7 +16,8 @@ const PROMETHEUS = "/usr/bin/prometheus";
 test("prometheus: a real Prometheus scrape of parmana_security_events_total equals the counts in /audit/security", async (t) => {
   const s = await startTestServer(t, { env: { PARMANA_RATE_LIMIT_EXECUTE: "3" } });
   const id = uniqueId();
-  for (let i = 0; i < 3; i++) await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  for (let i = 0; i < 3; i++)
+    await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, { amount: 1_000 + i }));
   for (let i = 0; i < 4; i++) await post(`${s.url}/execute`, undefined, executeBody(uniqueId()));
   await post(`${s.url}/execute`, s.files.keys.executor, executeBody(uniqueId()));
 

@@ -13,6 +13,7 @@ import {
   REVIEW_SIGNALS,
   startTestServer,
   uniqueId,
+  REPLAY_SIGNALS,
 } from "../../support/server.ts";
 
 test("fault seam (Postgres): an override whose audit write fails is retryable until it is written", async (t) => {
@@ -63,10 +64,10 @@ test("fault seam (Redis): after Redis lost its data, a replay the audit table ca
   t.after(() => admin.quit().catch(() => undefined));
   await admin.flushall();
 
-  const caught = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  const caught = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual([caught.status, caught.body["code"]], [422, "INV-013"]);
   assert.equal(await s.server.context.replay.state(id), "CONFIRMED", "Redis knows the id as consumed again");
-  const again = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  const again = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual([again.status, again.body["code"]], [422, "INV-013"]);
 
   await s.server.context.events.flush();
@@ -91,7 +92,7 @@ test("replay window (Redis + Postgres): an id older than PARMANA_REPLAY_RETENTIO
     10_000,
     100,
   );
-  const replayed = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id));
+  const replayed = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.deepEqual(
     [replayed.status, replayed.body["code"], replayed.body["attestation"]],
     [422, "INV-013", undefined],

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePublicKey, SigningDomain, verifyPayload } from "../../../src/crypto/index.ts";
-import { executeBody, post, startTestServer, uniqueId } from "../../support/server.ts";
+import { executeBody, post, startTestServer, uniqueId, REPLAY_SIGNALS } from "../../support/server.ts";
 
 test("evaluate: answers what would be decided without consuming the executionId or writing audit", async (t) => {
   const s = await startTestServer(t);
@@ -71,7 +71,7 @@ test("override: a pending decision is resolved once, by the override scope, with
   const decision = await s.client("auditor").audit.decision(id);
   assert.equal(decision["executionState"], "overridden_approved");
   assert.equal(
-    (await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))).body["code"],
+    (await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS))).body["code"],
     "INV-013",
     "still consumed",
   );

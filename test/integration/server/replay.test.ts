@@ -66,7 +66,10 @@ test("replay: 200 concurrent /execute calls with one executionId give exactly on
   const from = new Date().toISOString();
   const id = uniqueId("race");
   const answers = await Promise.all(
-    Array.from({ length: 200 }, () => post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))),
+    // Each with other signals: every loser is a replay (a retry of the winner's signals would get its answer).
+    Array.from({ length: 200 }, (_, i) =>
+      post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, { amount: 1_000 + i })),
+    ),
   );
   const statuses = tally(answers.map((a) => a.status));
   assert.equal(statuses[200], 1, JSON.stringify(statuses));
@@ -91,7 +94,11 @@ test("replay: two server processes sharing Redis still let each executionId deci
   const answers = await Promise.all(
     ids.flatMap((id) =>
       Array.from({ length: 20 }, (_, i) =>
-        post(`${i % 2 === 0 ? a : b}/execute`, files.keys.executor, executeBody(id)).then((r) => ({
+        post(
+          `${i % 2 === 0 ? a : b}/execute`,
+          files.keys.executor,
+          executeBody(id, { amount: 1_000 + i }),
+        ).then((r) => ({
           id,
           ...r,
         })),

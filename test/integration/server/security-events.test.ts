@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { eventually } from "../../support/kube.ts";
-import { executeBody, get, post, startTestServer, uniqueId } from "../../support/server.ts";
+import { executeBody, get, post, startTestServer, uniqueId, REPLAY_SIGNALS } from "../../support/server.ts";
 import type { SecuritySummaryRow } from "../../../src/client/index.ts";
 
 test("server: each of the five events is raised where the spec says and /audit/security reports it", async (t) => {
@@ -14,7 +14,7 @@ test("server: each of the five events is raised where the spec says and /audit/s
   // replay_attempt: the same executionId twice.
   const id = uniqueId();
   assert.equal((await post(`${s.url}/execute`, keys.executor, executeBody(id))).status, 200);
-  const replay = await post(`${s.url}/execute`, keys.executor, executeBody(id));
+  const replay = await post(`${s.url}/execute`, keys.executor, executeBody(id, REPLAY_SIGNALS));
   assert.equal(replay.status, 422);
   assert.equal(replay.body["code"], "INV-013");
   assert.match(String(replay.body["error"]), /^\[INV-013@replay\]/);
