@@ -19,8 +19,9 @@ REDIS_CLUSTER_PORTS=(56401 56402 56403 56404 56405 56406)
 KAFKA_PORT="${PARMANA_TEST_KAFKA_PORT:-59092}"
 KAFKA_CONTROLLER_PORT="${PARMANA_TEST_KAFKA_CONTROLLER_PORT:-59093}"
 OTLP_PORT="${PARMANA_TEST_OTLP_PORT:-54318}"
+OTELCOL_PORT="${PARMANA_TEST_OTELCOL_PORT:-54319}"
 
-ALL_SERVICES=(postgres redis redis-sentinel redis-cluster kafka otlp k8s browser schemathesis)
+ALL_SERVICES=(postgres redis redis-sentinel redis-cluster kafka otlp otelcol k8s browser schemathesis)
 # Started only when named (the e2e tier does): a real node (containerd + kubelet) for the control plane.
 EXTRA_SERVICES=(node)
 

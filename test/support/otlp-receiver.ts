@@ -1,5 +1,6 @@
-// Reads what the test OTLP receiver (test/infra/otlp) decoded: one protojson ExportLogsServiceRequest per
-// line, flattened here to log records with their resource.
+// Reads what the test OTLP receiver (test/infra/otlp) decoded, or what the real Collector's file exporter
+// wrote (test/infra/otelcol): one OTLP JSON ExportLogsServiceRequest per line, flattened here to log records
+// with their resource.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PrivateService } from "./private-services.ts";
@@ -51,10 +52,18 @@ function map(list: KeyValue[] | undefined): Record<string, string | number | boo
 }
 
 /** Every log record the receiver has decoded so far (a receiver restart keeps its file). */
-export async function receivedRecords(receiver: PrivateService): Promise<ReceivedLogRecord[]> {
+export function receivedRecords(receiver: PrivateService): Promise<ReceivedLogRecord[]> {
+  return logRecordsIn(join(receiver.runDir, "otlp", "records.jsonl"));
+}
+
+/**
+ * The log records in a file of OTLP JSON export requests, one per line — what the test receiver writes, and
+ * what the OpenTelemetry Collector's file exporter writes.
+ */
+export async function logRecordsIn(file: string): Promise<ReceivedLogRecord[]> {
   let text: string;
   try {
-    text = await readFile(join(receiver.runDir, "otlp", "records.jsonl"), "utf8");
+    text = await readFile(file, "utf8");
   } catch {
     return [];
   }

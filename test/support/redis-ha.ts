@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import pg from "pg";
 import type { RedisNodeProcess } from "./services.ts";
-import { executeBody } from "./server.ts";
+import { REPLAY_SIGNALS, executeBody } from "./server.ts";
 
 const run = promisify(execFile);
 
@@ -163,12 +163,15 @@ export interface Answer {
   readonly status: number;
   readonly at: number;
   readonly replay: boolean;
+  /** A 200's attestation signature: every 200 for one id must carry the same one (one decision). */
+  readonly signature?: string;
 }
 
 /**
- * `clients` loops until `stop` aborts: the first half execute fresh ids, the second half replay ids the first
- * half used (answered or not). Every answer is pushed to `answers` as it arrives (a request that gets no HTTP
- * answer counts as status 0).
+ * `clients` loops until `stop` aborts: the first half execute fresh ids, the second half send ids the first
+ * half used (answered or not) again — every other one as a retry (the same signals: answered with the
+ * decision made, or 409 while in flight) and the rest as a replay (other signals: 422). Every answer is pushed
+ * to `answers` as it arrives (a request that gets no HTTP answer counts as status 0).
  */
 export async function executeLoad(
   url: string,
@@ -180,21 +183,25 @@ export async function executeLoad(
   const used: string[] = [];
   let sequence = 0;
   const prefix = `ha-${String(Date.now())}`;
+  let sends = 0;
   const one = async (id: string, replay: boolean): Promise<void> => {
     let status: number;
+    let signature: string | undefined;
     try {
       const response = await fetch(`${url}/execute`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-        body: JSON.stringify(executeBody(id)),
+        body: JSON.stringify(executeBody(id, replay && sends++ % 2 === 1 ? REPLAY_SIGNALS : {})),
         signal: AbortSignal.timeout(10_000),
       });
       status = response.status;
-      await response.arrayBuffer();
+      const text = await response.text();
+      if (status === 200)
+        signature = (JSON.parse(text) as { attestation: { signature: string } }).attestation.signature;
     } catch {
       status = 0;
     }
-    answers.push({ id, status, at: Date.now(), replay });
+    answers.push({ id, status, at: Date.now(), replay, ...(signature !== undefined && { signature }) });
   };
   await Promise.all(
     Array.from({ length: clients }, async (_, c) => {
@@ -225,22 +232,28 @@ export function countByStatus(answers: readonly Answer[]): Record<string, number
   return counts;
 }
 
-/** executionIds answered 200 more than once (must be none). */
+/** executionIds answered with two different decisions (must be none; a retry gets the same one again). */
 export function decidedTwice(answers: readonly Answer[]): string[] {
-  const counts = new Map<string, number>();
-  for (const a of answers) if (a.status === 200) counts.set(a.id, (counts.get(a.id) ?? 0) + 1);
-  return [...counts].filter(([, n]) => n > 1).map(([id]) => id);
+  const signatures = new Map<string, Set<string>>();
+  for (const a of answers)
+    if (a.status === 200) {
+      const set = signatures.get(a.id) ?? new Set<string>();
+      set.add(a.signature ?? "(none)");
+      signatures.set(a.id, set);
+    }
+  return [...signatures].filter(([, s]) => s.size > 1).map(([id]) => id);
 }
 
 const ALLOWED = new Set([200, 409, 422, 503]);
 
 /**
- * What a failover must never break: no executionId answered 200 twice or written twice to the audit log,
+ * What a failover must never break: no executionId decided twice (two 200s with different attestations) or
+ * written twice to the audit log,
  * every 200 audited, every answer a decision, a refused replay, in-flight or 503 (never a connection error or
  * a 500), and the election seen as 503s.
  */
 export async function assertOnceOnly(answers: readonly Answer[], databaseUrl: string): Promise<void> {
-  assert.deepEqual(decidedTwice(answers), [], "no executionId answered 200 twice");
+  assert.deepEqual(decidedTwice(answers), [], "no executionId decided twice");
   assert.deepEqual(answers.filter((a) => !ALLOWED.has(a.status)).slice(0, 5), [], "only intended answers");
   assert.ok(
     answers.some((a) => a.status === 503),

@@ -54,6 +54,7 @@ const displayNames = {
   "redis-sentinel": "Redis Sentinel",
   "redis-cluster": "Redis Cluster",
   kafka: "Kafka",
+  otelcol: "the OpenTelemetry Collector",
   k8s: "Kubernetes",
   node: "the real node",
   browser: "Chromium",
@@ -116,6 +117,20 @@ export function redisClusterService(): RedisClusterService {
 
 export function kafkaService(): KafkaService {
   return { name: "Kafka", ...(readDescription("kafka") as Omit<KafkaService, "name">) };
+}
+
+/** A real OpenTelemetry Collector (test/infra/otelcol): OTLP/HTTP in, OTLP JSON lines out (file exporter). */
+export interface OtelCollectorService {
+  readonly logsUrl: string;
+  readonly tracesUrl: string;
+  /** The file exporter's output: one OTLP JSON export request per line. */
+  readonly logs: string;
+  readonly traces: string;
+  readonly log: string;
+}
+
+export function otelCollectorService(): OtelCollectorService {
+  return readDescription("otelcol") as unknown as OtelCollectorService;
 }
 
 export function kubernetesService(): KubernetesService {

@@ -20,7 +20,7 @@ import {
   waitFor,
   type Answer,
 } from "../../support/redis-ha.ts";
-import { executeBody, post, startTestServer, uniqueId } from "../../support/server.ts";
+import { REPLAY_SIGNALS, executeBody, post, startTestServer, uniqueId } from "../../support/server.ts";
 import { redisSentinelService } from "../../support/services.ts";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -92,5 +92,6 @@ test("sentinel: with PARMANA_REPLAY_MIN_REPLICAS=2 and one replica stopped, /exe
   await sentinelHealed(ha.sentinels, ha.master);
   const id = uniqueId("mr");
   assert.equal((await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))).status, 200);
-  assert.equal((await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id))).status, 422);
+  const replay = await post(`${s.url}/execute`, s.files.keys.executor, executeBody(id, REPLAY_SIGNALS));
+  assert.equal(replay.status, 422, "the id is consumed on the replicas too");
 });

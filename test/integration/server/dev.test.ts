@@ -47,7 +47,10 @@ test("dev: npx parmana dev prints URL and API key with no warning, then answers 
   const executed = await post(`${url}/execute`, key, executeBody("loan-1"));
   assert.equal(executed.status, 200, JSON.stringify(executed.body));
   assert.equal(executed.body["status"], "completed");
-  const replayed = await post(`${url}/execute`, key, executeBody("loan-1"));
+  const retried = await post(`${url}/execute`, key, executeBody("loan-1"));
+  assert.equal(retried.status, 200, "a retry gets the decision made");
+  assert.equal(retried.headers.get("parmana-replayed"), "true");
+  const replayed = await post(`${url}/execute`, key, executeBody("loan-1", { amount: 2_000 }));
   assert.equal(replayed.status, 422);
   const security = await get(`${url}/audit/security?limit=50`, key);
   assert.equal(security.status, 200);
