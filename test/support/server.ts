@@ -170,24 +170,14 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const files = options.files ?? (await writeServerFiles(t));
-  // node:test runs after-hooks in the order they were added: a database of the server's own is dropped by
-  // the same hook that closes the server, after it, never under a running server.
-  const owned = options.databaseUrl === undefined ? await createDatabase() : undefined;
-  const databaseUrl = options.databaseUrl ?? owned?.url ?? "";
+  const databaseUrl = options.databaseUrl ?? (await freshDatabase(t));
   const env = serverEnv(files, databaseUrl, options.redisUrl ?? redisService().url, options.env);
   const config = loadServerConfig(env);
   // PARMANA_TEST_LOG_LEVEL in `env` shows the server's log while debugging a test.
   const logLevel = options.env?.["PARMANA_TEST_LOG_LEVEL"] ?? "silent";
-  const server = await startServer(config, { logger: pino({ level: logLevel }) }).catch(
-    async (error: unknown) => {
-      await owned?.drop();
-      throw error;
-    },
-  );
-  t.after(async () => {
-    await server.close();
-    await owned?.drop();
-  });
+  const server = await startServer(config, { logger: pino({ level: logLevel }) });
+  t.after(() => server.close());
+
   return {
     server,
     url: server.url,
