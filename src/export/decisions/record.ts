@@ -105,3 +105,20 @@ export function overrideRecord(
     },
   };
 }
+
+/** The record's own fields as both renderings carry them (under parmana.* in ECS, unmapped.parmana in OCSF). */
+export function parmanaFields(r: DecisionRecord): Record<string, unknown> {
+  return {
+    record_type: r.record_type,
+    execution_id: r.execution_id,
+    execution_state: r.execution_state,
+    api_key_id: r.api_key_id,
+    decision: r.decision,
+    policy: r.policy,
+    signals_hash: r.signals_hash,
+    signals: r.signals,
+    ...(r.signals_withheld && { signals_withheld: r.signals_withheld }),
+    signer_key_id: r.signer_key_id,
+    ...(r.override && { override: r.override }),
+  };
+}

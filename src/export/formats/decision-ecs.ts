@@ -4,7 +4,7 @@
 // override — event.outcome success (the call did what was asked), the rule that decided as rule.*, and the
 // rest under parmana.*.
 import { packageVersion } from "../../version.ts";
-import type { DecisionRecord } from "../decisions/record.ts";
+import { parmanaFields, type DecisionRecord } from "../decisions/record.ts";
 import { ECS_VERSION } from "./ecs.ts";
 
 function typeOf(r: DecisionRecord): string {
@@ -37,18 +37,6 @@ export function ecsDecision(r: DecisionRecord): Record<string, unknown> {
     ...(r.request_id !== null && { http: { request: { id: r.request_id } } }),
     ...(r.client_ip !== null && { source: { ip: r.client_ip } }),
     observer: { vendor: "Parmana", product: "Parmana Governance", version: packageVersion() },
-    parmana: {
-      record_type: r.record_type,
-      execution_id: r.execution_id,
-      execution_state: r.execution_state,
-      api_key_id: r.api_key_id,
-      decision: r.decision,
-      policy: r.policy,
-      signals_hash: r.signals_hash,
-      signals: r.signals,
-      ...(r.signals_withheld && { signals_withheld: r.signals_withheld }),
-      signer_key_id: r.signer_key_id,
-      ...(r.override && { override: r.override }),
-    },
+    parmana: parmanaFields(r),
   };
 }

@@ -7,7 +7,7 @@
 // Session is about a session's privileges. The decision itself has no attribute of its own in the class
 // without a profile, so it is the API response (code, message: the action) and the rest is under unmapped.
 import { packageVersion } from "../../version.ts";
-import type { DecisionRecord } from "../decisions/record.ts";
+import { parmanaFields, type DecisionRecord } from "../decisions/record.ts";
 import { isPlainApproval } from "../decisions/filter.ts";
 import { OCSF_VERSION } from "./ocsf.ts";
 
@@ -66,19 +66,6 @@ export function ocsfDecision(r: DecisionRecord): Record<string, unknown> {
         version: r.policy.policy_version,
       },
     ],
-    unmapped: {
-      parmana: {
-        record_type: r.record_type,
-        execution_id: r.execution_id,
-        execution_state: r.execution_state,
-        decision: r.decision,
-        policy: r.policy,
-        signals_hash: r.signals_hash,
-        signals: r.signals,
-        ...(r.signals_withheld && { signals_withheld: r.signals_withheld }),
-        signer_key_id: r.signer_key_id,
-        ...(r.override && { override: r.override }),
-      },
-    },
+    unmapped: { parmana: parmanaFields(r) },
   };
 }
