@@ -2,6 +2,8 @@
 // them. A second decision for an executionId is reported as DuplicateExecutionIdError — the only place that
 // knows what a unique violation looks like.
 import type { Attestation } from "../attest/index.ts";
+import type { DecisionRecord } from "../export/decisions/record.ts";
+import { DECISION_RECORDS, enqueue } from "../outbox/index.ts";
 import type {
   DecisionEntry,
   DecisionLog,
@@ -23,6 +25,12 @@ export class DuplicateExecutionIdError extends Error {
     this.name = "DuplicateExecutionIdError";
     this.executionId = executionId;
   }
+}
+
+/** Which decisions and overrides enter the decision-record outbox, as what (export/decisions/selection.ts). */
+export interface DecisionRecordSource {
+  decision(entry: DecisionEntry): DecisionRecord | undefined;
+  override(decided: Attestation, entry: OverrideEntry): DecisionRecord | undefined;
 }
 
 export interface DecisionFilter extends TimeRange {
@@ -97,12 +105,19 @@ const SUMMARY_COLUMNS = `execution_id as "executionId", policy_id as "policyId",
   action as decision, rule_id as "ruleId", execution_state as "executionState",
   requires_override as "requiresOverride", ${iso("issued_at")} as "issuedAt"`;
 
+/** jsonb arrives parsed from Postgres and as text from the embedded database. */
+const parsedAttestation = (stored: Attestation | string): Attestation =>
+  typeof stored === "string" ? (JSON.parse(stored) as Attestation) : stored;
+
 export class PostgresDecisionLog implements DecisionLog {
   readonly #db: SqlClient;
   readonly #decisions: GroupCommit<DecisionEntry>;
+  readonly #records: DecisionRecordSource | undefined;
 
-  constructor(db: SqlClient) {
+  /** `records`: the decisions and overrides to export, enqueued in the transaction that logs them. */
+  constructor(db: SqlClient, records?: DecisionRecordSource) {
     this.#db = db;
+    this.#records = records;
     this.#decisions = new GroupCommit(
       (entries) => this.#insert(entries),
       async (entry) => {
@@ -136,6 +151,13 @@ export class PostgresDecisionLog implements DecisionLog {
         return undefined;
       });
       await insertRows(tx, "audit_decisions", DECISION_COLUMNS, written.map(decisionRow));
+      const records = this.#records;
+      if (records)
+        await enqueue(
+          tx,
+          DECISION_RECORDS,
+          written.flatMap((e) => records.decision(e) ?? []),
+        );
       return outcome;
     });
   }
@@ -149,12 +171,12 @@ export class PostgresDecisionLog implements DecisionLog {
     return this.#db.transaction(async (tx) => {
       // The guard is the decision's state: of two overrides at once, the second waits for the first's row
       // lock and then finds nothing pending.
-      const moved = await tx.query(
+      const [moved] = await tx.query<{ attestation: Attestation | string }>(
         `update audit_decisions set execution_state = $2
-         where execution_id = $1 and execution_state = 'pending_override' returning id`,
+         where execution_id = $1 and execution_state = 'pending_override' returning attestation`,
         [entry.executionId, entry.approved ? "overridden_approved" : "overridden_rejected"],
       );
-      if (moved.length === 0) return false;
+      if (!moved) return false;
       await tx.query(
         `insert into audit_overrides (execution_id, approved, approved_by, approver_role, reason, record, api_key_id, decided_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -169,6 +191,8 @@ export class PostgresDecisionLog implements DecisionLog {
           entry.decidedAt,
         ],
       );
+      const record = this.#records?.override(parsedAttestation(moved.attestation), entry);
+      if (record) await enqueue(tx, DECISION_RECORDS, [record]);
       return true;
     });
   }
@@ -187,9 +211,7 @@ export class PostgresDecisionLog implements DecisionLog {
       [executionId],
     );
     if (!row) return undefined;
-    const attestation =
-      typeof row.attestation === "string" ? (JSON.parse(row.attestation) as Attestation) : row.attestation;
-    return { ...row, attestation };
+    return { ...row, attestation: parsedAttestation(row.attestation) };
   }
 
   async decisions(filter: DecisionFilter): Promise<Page<DecisionSummary>> {

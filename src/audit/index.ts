@@ -15,6 +15,7 @@ export { AuditStore } from "./store.ts";
 export {
   PostgresDecisionLog,
   DuplicateExecutionIdError,
+  type DecisionRecordSource,
   type DecisionFilter,
   type DecisionSummary,
   type VerificationRow,

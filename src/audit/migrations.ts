@@ -172,6 +172,25 @@ select execution_id, issued_at from audit_decisions;
     name: "least privilege: partitions made and dropped through the owner's functions, within its retention floor",
     sql: LEAST_PRIVILEGE,
   },
+  {
+    version: 7,
+    name: "decision-record outbox: decisions and overrides for the decision log export",
+    sql: `
+create table decision_outbox (
+  id bigserial primary key,
+  record_id text not null unique,
+  record jsonb not null,
+  created_at timestamptz not null default now()
+);
+create table decision_deliveries (
+  outbox_id bigint not null references decision_outbox (id),
+  sink text not null,
+  sent boolean not null,
+  delivered_at timestamptz not null default now(),
+  primary key (outbox_id, sink)
+);
+`,
+  },
 ];
 
 /** The schema lacks migrations and this role may not apply them: the owner must (`parmana audit migrate`). */

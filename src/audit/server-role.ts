@@ -27,7 +27,8 @@ export function serverRoleGrants(role: string): string[] {
     `grant update (execution_state) on audit_decisions to ${r}`,
     `grant select, insert, update on audit_security_rollup to ${r}`,
     // FOR UPDATE SKIP LOCKED needs UPDATE; delivered rows are pruned.
-    `grant select, insert, update, delete on security_event_outbox, security_event_deliveries to ${r}`,
+    `grant select, insert, update, delete on security_event_outbox, security_event_deliveries, decision_outbox,
+       decision_deliveries to ${r}`,
     `grant select on schema_migrations, audit_retention_floor to ${r}`,
     // The maintenance counts rows that fell into a default partition.
     `grant select on audit_decisions_default, audit_verifications_default, audit_api_access_default,

@@ -5,6 +5,7 @@ import type { SecurityEvent } from "../events/index.ts";
 import type { ChainBreak } from "./chain.ts";
 import {
   PostgresDecisionLog,
+  type DecisionRecordSource,
   type DecisionFilter,
   type DecisionSummary,
   type VerificationRow,
@@ -23,9 +24,10 @@ export class AuditStore {
   readonly chain: SecurityEventChain;
   readonly securityQueries: SecurityEventQueries;
 
-  constructor(db: SqlClient) {
+  /** `decisionRecords`: the decisions and overrides the export sends (none when absent). */
+  constructor(db: SqlClient, decisionRecords?: DecisionRecordSource) {
     this.#db = db;
-    this.decisionLog = new PostgresDecisionLog(db);
+    this.decisionLog = new PostgresDecisionLog(db, decisionRecords);
     this.chain = new SecurityEventChain(db);
     this.securityQueries = new SecurityEventQueries(db);
   }

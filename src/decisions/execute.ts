@@ -206,7 +206,12 @@ async function refuseLoggedReplay(flow: Flow, token: string): Promise<ExecuteRes
   throw replayed(flow.executionId);
 }
 
-async function log(flow: Flow, attestation: Attestation, token: string): Promise<ExecuteResult | undefined> {
+async function log(
+  flow: Flow,
+  attestation: Attestation,
+  signals: Signals,
+  token: string,
+): Promise<ExecuteResult | undefined> {
   const { deps, caller } = flow;
   const decisionLog = deps.decisionLog;
   if (!decisionLog) return undefined;
@@ -216,8 +221,10 @@ async function log(flow: Flow, attestation: Attestation, token: string): Promise
       () =>
         decisionLog.recordDecision({
           attestation,
+          signals,
           apiKeyId: caller.apiKeyId ?? null,
           requestId: caller.requestId ?? null,
+          clientIp: caller.clientIp ?? null,
         }),
     );
   } catch (error) {
@@ -295,7 +302,7 @@ export async function executeDecision(
     await release(flow, token);
     throw error;
   }
-  const earlier = await log(flow, attestation, token);
+  const earlier = await log(flow, attestation, signals, token);
   if (earlier) return earlier;
   await confirm(flow, token, attestation.decision.requires_override);
   shadow(flow, attestation, input.signals);

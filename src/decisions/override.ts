@@ -74,7 +74,13 @@ export async function overrideDecision(
   };
   const record = { ...unsigned, signature: signPayload(SigningDomain.override, unsigned, deps.signer) };
   const applied = await log
-    .recordOverride({ ...input, record, apiKeyId: caller.apiKeyId ?? null, decidedAt })
+    .recordOverride({
+      ...input,
+      record,
+      apiKeyId: caller.apiKeyId ?? null,
+      clientIp: caller.clientIp ?? null,
+      decidedAt,
+    })
     .catch(() => {
       throw auditDbDown();
     });

@@ -3,6 +3,7 @@
 import type { Attestation } from "../attest/index.ts";
 import type { VerifiedBundle } from "../bundle/index.ts";
 import type { SigningKey } from "../crypto/index.ts";
+import type { Signals } from "../policy/index.ts";
 import type { RaiseInput } from "../events/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
 import type { ShadowRecorder } from "./shadow.ts";
@@ -17,8 +18,11 @@ export interface BundleCatalog {
 
 export interface DecisionEntry {
   readonly attestation: Attestation;
+  /** The normalised signals (the attestation carries only their hash); for the decision-record export. */
+  readonly signals: Signals;
   readonly apiKeyId: string | null;
   readonly requestId: string | null;
+  readonly clientIp: string | null;
 }
 
 export interface OverrideEntry {
@@ -29,6 +33,7 @@ export interface OverrideEntry {
   readonly reason: string;
   readonly record: unknown;
   readonly apiKeyId: string | null;
+  readonly clientIp: string | null;
   readonly decidedAt: Date;
 }
 

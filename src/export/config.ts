@@ -1,7 +1,8 @@
 // Export configuration from the environment; a malformed value stops start-up naming the variable.
 import { readFileSync } from "node:fs";
 import type { Severity } from "../events/index.ts";
-import { EXPORT_FORMATS, type ExportFormat } from "./formats/index.ts";
+import { parseDecisionMode, parseSignalAllowlist, type DecisionMode } from "./decisions/index.ts";
+import { DECISION_FORMATS, EXPORT_FORMATS, type DecisionFormat, type ExportFormat } from "./formats/index.ts";
 
 export class ExportConfigError extends Error {
   constructor(message: string) {
@@ -18,6 +19,8 @@ export interface KafkaExportConfig {
   readonly format: ExportFormat;
   readonly minSeverity: Severity;
   readonly clientId: string;
+  /** Decision records to their own topic (PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC); undefined: not exported. */
+  readonly decisions?: KafkaDecisionsConfig | undefined;
   readonly tls: { readonly ca?: string; readonly cert?: string; readonly key?: string } | undefined;
   readonly sasl:
     | {
@@ -28,11 +31,19 @@ export interface KafkaExportConfig {
     | undefined;
 }
 
+export interface KafkaDecisionsConfig {
+  readonly topic: string;
+  readonly mode: DecisionMode;
+  readonly format: DecisionFormat;
+}
+
 export interface OtlpExportConfig {
   /** The logs URL; undefined leaves it to OTEL_EXPORTER_OTLP_LOGS_ENDPOINT / OTEL_EXPORTER_OTLP_ENDPOINT. */
   readonly endpoint: string | undefined;
   readonly minSeverity: Severity;
   readonly timeoutMs: number;
+  /** Decision records as log records too (PARMANA_EXPORT_OTLP_DECISIONS_MODE; off by default). */
+  readonly decisionMode?: DecisionMode | undefined;
   readonly serviceName: string;
   /** k8s.namespace.name and k8s.pod.name when the Downward API provides them. */
   readonly resourceAttributes: Readonly<Record<string, string>>;
@@ -41,6 +52,8 @@ export interface OtlpExportConfig {
 export interface ExportConfig {
   readonly kafka: KafkaExportConfig | undefined;
   readonly otlp: OtlpExportConfig | undefined;
+  /** The signals whose values decision records carry in clear (PARMANA_EXPORT_DECISIONS_SIGNALS). */
+  readonly decisionSignals: ReadonlySet<string>;
   readonly relayBatchSize: number;
   readonly relayIdleMs: number;
   readonly outboxRetentionMs: number;
@@ -83,6 +96,37 @@ function wholeNumber(source: Source, name: string, fallback: number, min: number
 }
 
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+
+function decisionMode(source: Source, name: string, fallback: "all" | "off"): DecisionMode | undefined {
+  const raw = value(source, name) ?? fallback;
+  if (raw === "off") return undefined;
+  try {
+    return parseDecisionMode(raw, name);
+  } catch (error) {
+    throw new ExportConfigError(`${(error as Error).message}, or off`);
+  }
+}
+
+function kafkaDecisions(source: Source, eventTopic: string): KafkaDecisionsConfig | undefined {
+  const topic = value(source, "PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC");
+  if (topic === undefined) return undefined;
+  if (!TOPIC.test(topic))
+    throw new ExportConfigError(
+      `PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC=${JSON.stringify(topic)} is not a valid topic name`,
+    );
+  if (topic === eventTopic)
+    throw new ExportConfigError(
+      "PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC must differ from PARMANA_EXPORT_KAFKA_TOPIC (decisions and security events are different records)",
+    );
+  const mode = decisionMode(source, "PARMANA_EXPORT_KAFKA_DECISIONS_MODE", "all");
+  if (mode === undefined) return undefined;
+  return {
+    topic,
+    mode,
+    format: oneOf(source, "PARMANA_EXPORT_KAFKA_DECISIONS_FORMAT", DECISION_FORMATS, "ocsf"),
+  };
+}
 
 function kafka(source: Source): KafkaExportConfig | undefined {
   const brokersText = value(source, "PARMANA_EXPORT_KAFKA_BROKERS");
@@ -92,7 +136,7 @@ function kafka(source: Source): KafkaExportConfig | undefined {
   if (bad !== undefined)
     throw new ExportConfigError(`PARMANA_EXPORT_KAFKA_BROKERS: "${bad}" is not host:port`);
   const topic = value(source, "PARMANA_EXPORT_KAFKA_TOPIC") ?? "parmana.security-events";
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic))
+  if (!TOPIC.test(topic))
     throw new ExportConfigError(
       `PARMANA_EXPORT_KAFKA_TOPIC=${JSON.stringify(topic)} is not a valid topic name`,
     );
@@ -124,6 +168,7 @@ function kafka(source: Source): KafkaExportConfig | undefined {
     format: oneOf(source, "PARMANA_EXPORT_KAFKA_FORMAT", EXPORT_FORMATS, "ocsf"),
     minSeverity: oneOf(source, "PARMANA_EXPORT_KAFKA_MIN_SEVERITY", SEVERITIES, "low"),
     clientId: value(source, "PARMANA_EXPORT_KAFKA_CLIENT_ID") ?? "parmana",
+    decisions: kafkaDecisions(source, topic),
     tls:
       tlsEnabled || ca !== undefined
         ? {
@@ -168,6 +213,7 @@ function otlp(source: Source): OtlpExportConfig | undefined {
     endpoint,
     minSeverity: oneOf(source, "PARMANA_EXPORT_OTLP_MIN_SEVERITY", SEVERITIES, "low"),
     timeoutMs: wholeNumber(source, "PARMANA_EXPORT_OTLP_TIMEOUT_MS", 10_000, 100, 120_000),
+    decisionMode: decisionMode(source, "PARMANA_EXPORT_OTLP_DECISIONS_MODE", "off"),
     serviceName: value(source, "PARMANA_SERVICE_NAME") ?? "parmana-governance-server",
     resourceAttributes: {
       ...(namespace !== undefined && { "k8s.namespace.name": namespace }),
@@ -176,10 +222,19 @@ function otlp(source: Source): OtlpExportConfig | undefined {
   };
 }
 
+function signalAllowlist(source: Source): ReadonlySet<string> {
+  try {
+    return parseSignalAllowlist(value(source, "PARMANA_EXPORT_DECISIONS_SIGNALS"));
+  } catch (error) {
+    throw new ExportConfigError((error as Error).message);
+  }
+}
+
 export function loadExportConfig(source: Source): ExportConfig {
   return {
     kafka: kafka(source),
     otlp: otlp(source),
+    decisionSignals: signalAllowlist(source),
     relayBatchSize: wholeNumber(source, "PARMANA_EXPORT_RELAY_BATCH", 500, 1, 10_000),
     relayIdleMs: wholeNumber(source, "PARMANA_EXPORT_RELAY_IDLE_MS", 250, 10, 60_000),
     outboxRetentionMs:

@@ -1,12 +1,12 @@
-// The OpenTelemetry sink: each security event becomes one OTLP log record (eventName `parmana.<type>`),
-// created by the OpenTelemetry logs SDK and sent by its OTLP http/protobuf exporter, which honours the
+// The OpenTelemetry sink: each security event becomes one OTLP log record (eventName `parmana.<type>`), and
+// each exported decision record one too (`parmana.decision` / `parmana.override`), created by the OpenTelemetry logs SDK and sent by its OTLP http/protobuf exporter, which honours the
 // standard OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout, compression, certificates).
 //
 // The relay marks a batch delivered only when the destination acknowledged it, so the records are not left
 // in a BatchLogRecordProcessor that would export them later and swallow the result: a collecting processor
 // takes the records the SDK just built and the sink exports them itself, resolving on the exporter's result.
 // See docs/adr/0004-otlp-sink-acknowledged-export.md.
-import { SeverityNumber, type Attributes, type Logger } from "@opentelemetry/api";
+import { SeverityNumber, type Logger } from "@opentelemetry/api";
 import { ExportResultCode } from "@opentelemetry/core";
 import { OTLPLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
 import {
@@ -25,7 +25,9 @@ import {
 import type { SecurityEvent, Severity } from "../events/index.ts";
 import { packageVersion } from "../version.ts";
 import type { OtlpExportConfig } from "./config.ts";
-import type { ExportSink } from "./sink.ts";
+import { isPlainApproval, type DecisionMode, type DecisionRecord } from "./decisions/index.ts";
+import { otlpAttributes, otlpDecisionAttributes } from "./otlp-attributes.ts";
+import type { DecisionSink, ExportSink } from "./sink.ts";
 
 const SEVERITY_NUMBER: Readonly<Record<Severity, SeverityNumber>> = {
   low: SeverityNumber.INFO,
@@ -65,52 +67,25 @@ class CollectingProcessor implements LogRecordProcessor {
   }
 }
 
-/** Semantic-convention attributes where they exist, `parmana.*` for the rest; nulls are left out. */
-export function otlpAttributes(event: SecurityEvent): Attributes {
-  const attributes: Record<string, string | number | null | undefined> = {
-    "client.address": event.actor.client_ip,
-    "user_agent.original": event.actor.user_agent,
-    "http.request.method": event.request.method,
-    "url.path": event.request.path,
-    "security_rule.name": event.event_type,
-    "security_rule.ruleset.name": event.policy.policy_id,
-    "security_rule.version": event.policy.policy_version,
-    "parmana.event_id": event.event_id,
-    "parmana.event_type": event.event_type,
-    "parmana.severity": event.severity,
-    "parmana.severity_id": event.severity_id,
-    "parmana.outcome": event.outcome,
-    "parmana.occurrences": event.occurrences,
-    "parmana.source.component": event.source.component,
-    "parmana.source.instance": event.source.instance,
-    "parmana.source.namespace": event.source.namespace,
-    "parmana.governance_server": event.source.governance_server,
-    "parmana.api_key_id": event.actor.api_key_id,
-    "parmana.request_id": event.request.request_id,
-    "parmana.bundle_hash": event.policy.bundle_hash,
-    "parmana.revision": event.policy.revision,
-    "parmana.execution_id": event.execution.execution_id,
-    "parmana.execution_fingerprint": event.execution.execution_fingerprint,
-    "parmana.details": Object.keys(event.details).length > 0 ? JSON.stringify(event.details) : undefined,
-  };
-  return Object.fromEntries(Object.entries(attributes).filter(([, v]) => v !== null && v !== undefined));
-}
-
 export interface OtlpSinkOptions {
   /** Replaces the OTLP exporter (unit tests). */
   readonly exporter?: LogRecordExporter;
 }
 
-export class OtlpSink implements ExportSink {
+export class OtlpSink implements ExportSink, DecisionSink {
   readonly name = "otlp";
   readonly minSeverity: Severity;
+  /** All when PARMANA_EXPORT_OTLP_DECISIONS_MODE is off: then the server gives this sink no decision records. */
+  readonly decisionMode: DecisionMode;
   readonly #exporter: LogRecordExporter;
   readonly #collector = new CollectingProcessor();
   readonly #provider: LoggerProvider;
   readonly #logger: Logger;
+  readonly #decisionLogger: Logger;
 
   constructor(config: OtlpExportConfig, options: OtlpSinkOptions = {}) {
     this.minSeverity = config.minSeverity;
+    this.decisionMode = config.decisionMode ?? { kind: "all" };
     this.#exporter =
       options.exporter ??
       new OTLPLogExporter({
@@ -125,6 +100,7 @@ export class OtlpSink implements ExportSink {
     }).merge(detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] }));
     this.#provider = new LoggerProvider({ resource, processors: [this.#collector] });
     this.#logger = this.#provider.getLogger("parmana.security-events", packageVersion());
+    this.#decisionLogger = this.#provider.getLogger("parmana.decisions", packageVersion());
   }
 
   async send(events: readonly SecurityEvent[]): Promise<void> {
@@ -140,11 +116,31 @@ export class OtlpSink implements ExportSink {
         attributes: otlpAttributes(event),
       });
     }
+    return this.#export(events.length);
+  }
+
+  sendDecisions(records: readonly DecisionRecord[]): Promise<void> {
+    const observed = new Date();
+    for (const record of records) {
+      this.#decisionLogger.emit({
+        eventName: `parmana.${record.record_type}`,
+        timestamp: new Date(record.occurred_at),
+        observedTimestamp: observed,
+        // A decision is not an error; one someone must look at (a denial, a pending override) is a notice.
+        severityNumber: isPlainApproval(record) ? SeverityNumber.INFO : SeverityNumber.INFO2,
+        severityText: "INFO",
+        body: record.decision.reason,
+        attributes: otlpDecisionAttributes(record),
+      });
+    }
+    return this.#export(records.length);
+  }
+
+  /** Exports what the SDK just built, resolving on the collector's acknowledgement. */
+  async #export(expected: number): Promise<void> {
     const records = this.#collector.take();
-    if (records.length !== events.length)
-      throw new Error(
-        `the OpenTelemetry SDK built ${String(records.length)} of ${String(events.length)} records`,
-      );
+    if (records.length !== expected)
+      throw new Error(`the OpenTelemetry SDK built ${String(records.length)} of ${String(expected)} records`);
     await new Promise<void>((resolve, reject) => {
       this.#exporter.export(records, (result) => {
         if (result.code === ExportResultCode.SUCCESS) resolve();

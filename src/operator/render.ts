@@ -240,6 +240,12 @@ function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; 
       { name: "PARMANA_EXPORT_KAFKA_FORMAT", value: kafka.format ?? "ocsf" },
       { name: "PARMANA_EXPORT_KAFKA_MIN_SEVERITY", value: kafka.minSeverity ?? "low" },
     );
+    if (kafka.decisions)
+      env.push(
+        { name: "PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC", value: kafka.decisions.topic },
+        { name: "PARMANA_EXPORT_KAFKA_DECISIONS_MODE", value: kafka.decisions.mode ?? "all" },
+        { name: "PARMANA_EXPORT_KAFKA_DECISIONS_FORMAT", value: kafka.decisions.format ?? "ocsf" },
+      );
     if (kafka.tls?.enabled === true) {
       env.push({ name: "PARMANA_EXPORT_KAFKA_TLS", value: "true" });
       if (kafka.tls.caSecretRef) {
@@ -273,7 +279,11 @@ function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; 
       { name: "PARMANA_EXPORT_OTLP_ENDPOINT", value: `${otlp.endpoint.replace(/\/$/, "")}/v1/logs` },
       { name: "PARMANA_EXPORT_OTLP_MIN_SEVERITY", value: otlp.minSeverity ?? "low" },
     );
+    if (otlp.decisions) env.push({ name: "PARMANA_EXPORT_OTLP_DECISIONS_MODE", value: otlp.decisions.mode });
   }
+  const signals = gs.spec.export?.decisionSignals;
+  if (signals && signals.length > 0)
+    env.push({ name: "PARMANA_EXPORT_DECISIONS_SIGNALS", value: signals.join(",") });
   return { env, volumes, mounts };
 }
 

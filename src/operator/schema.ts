@@ -168,6 +168,12 @@ const LabelSelector = Type.Object({
 });
 export type LabelSelector = Static<typeof LabelSelector>;
 
+const DecisionMode = Type.String({
+  pattern: "^(all|deny-only|sampled:(0(\\.[0-9]+)?|1(\\.0+)?))$",
+  description:
+    "which decision records go: all, deny-only (every non-approval and override), or sampled:<ratio> (those, plus that share of approvals)",
+});
+
 const KafkaExport = Type.Object({
   brokers: Type.Array(Type.String({ pattern: "^[A-Za-z0-9.-]+:[0-9]{1,5}$" }), { minItems: 1, maxItems: 32 }),
   topic: Type.Optional(
@@ -195,6 +201,18 @@ const KafkaExport = Type.Object({
       /** keys `username` and `password` */
       secretRef: LocalRef,
     }),
+  ),
+  decisions: Type.Optional(
+    Type.Object(
+      {
+        topic: Type.String({ pattern: "^[A-Za-z0-9._-]{1,249}$" }),
+        mode: Type.Optional(DecisionMode),
+        format: Type.Optional(
+          Type.Union([Type.Literal("ocsf"), Type.Literal("ecs"), Type.Literal("raw")], { default: "ocsf" }),
+        ),
+      },
+      { description: "the decision log: every decision and override as a record, keyed by executionId" },
+    ),
   ),
 });
 
@@ -258,6 +276,19 @@ export const GovernanceServerSpec = Type.Object({
         Type.Object({
           endpoint: Type.String({ pattern: "^https?://" }),
           minSeverity: Type.Optional(Severity),
+          decisions: Type.Optional(
+            Type.Object(
+              { mode: DecisionMode },
+              { description: "decision records as log records too (off unless set)" },
+            ),
+          ),
+        }),
+      ),
+      decisionSignals: Type.Optional(
+        Type.Array(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,63}$" }), {
+          maxItems: 64,
+          description:
+            "the signals whose values decision records carry in clear; the others are named and represented by the signals hash (default: none)",
         }),
       ),
       prometheus: Type.Optional(Type.Object({ serviceMonitor: Type.Optional(Type.Boolean()) })),

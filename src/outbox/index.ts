@@ -1,5 +1,6 @@
-// The transactional outbox of security events: the only code that reads or writes its tables.
+// The transactional outbox (security events, decision records): the only code that reads or writes its tables.
 export {
+  enqueue,
   enqueueEvents,
   claimBatch,
   markDelivered,
@@ -8,3 +9,4 @@ export {
   type Claim,
   type ClaimedRow,
 } from "./outbox.ts";
+export { SECURITY_EVENTS, DECISION_RECORDS, type OutboxStream } from "./stream.ts";

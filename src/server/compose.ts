@@ -20,7 +20,16 @@ import { loadTrustDirectory } from "../bundle/index.ts";
 import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../crypto/index.ts";
 import { systemClock } from "../decisions/index.ts";
 import { SecurityEventBus, SecurityEventType, type SecurityEventSink } from "../events/index.ts";
-import { KafkaSink, OtlpSink, OutboxRelay, outboxBacklog, type ExportSink } from "../export/index.ts";
+import {
+  DecisionSelection,
+  KafkaSink,
+  OtlpSink,
+  OutboxRelay,
+  outboxBacklog,
+  type DecisionSink,
+  type ExportSink,
+} from "../export/index.ts";
+import { DECISION_RECORDS, SECURITY_EVENTS } from "../outbox/index.ts";
 import {
   DEFAULT_REPLAY_TIMINGS,
   MemoryReplayStore,
@@ -241,6 +250,14 @@ async function apiKeys(
   return loaded.ring;
 }
 
+/** Which decisions and overrides enter the decision outbox: none unless a sink exports decision records. */
+function decisionSelection(config: ServerConfig): DecisionSelection | undefined {
+  const modes = [config.export.kafka?.decisions?.mode, config.export.otlp?.decisionMode].filter(
+    (m) => m !== undefined,
+  );
+  return modes.length > 0 ? new DecisionSelection(modes, config.export.decisionSignals) : undefined;
+}
+
 /** Starts the outbox relay for the configured sinks; export needs the audit database (the outbox lives there). */
 function startExport(
   config: ServerConfig,
@@ -250,33 +267,51 @@ function startExport(
   resources: ResourceStack,
 ): void {
   const sinks: ExportSink[] = [];
-  if (config.export.kafka) sinks.push(new KafkaSink(config.export.kafka));
-  if (config.export.otlp) sinks.push(new OtlpSink(config.export.otlp));
+  const decisionSinks: DecisionSink[] = [];
+  const { kafka, otlp } = config.export;
+  if (kafka) {
+    const sink = new KafkaSink(kafka);
+    sinks.push(sink);
+    if (kafka.decisions) decisionSinks.push(sink);
+  }
+  if (otlp) {
+    const sink = new OtlpSink(otlp);
+    sinks.push(sink);
+    if (otlp.decisionMode) decisionSinks.push(sink);
+  }
   if (sinks.length === 0) return;
   if (!db) {
-    const key = config.export.kafka ? "PARMANA_EXPORT_KAFKA_BROKERS" : "PARMANA_EXPORT_OTLP";
+    const key = kafka ? "PARMANA_EXPORT_KAFKA_BROKERS" : "PARMANA_EXPORT_OTLP";
     throw new ConfigError(`${key}: export needs AUDIT_DATABASE_URL (the outbox is in the audit database)`);
   }
   const relay = new OutboxRelay({
     db,
     sinks,
+    decisionSinks,
     batchSize: config.export.relayBatchSize,
     idleMs: config.export.relayIdleMs,
     retainDeliveredMs: config.export.outboxRetentionMs,
     observer: {
-      delivered: (sink, n) => {
-        metrics.exportDelivered.inc({ sink }, n);
+      delivered: (sink, n, stream) => {
+        metrics.exportDelivered.inc({ sink, stream }, n);
       },
-      failed: (sink, error) => {
-        metrics.exportFailures.inc({ sink });
-        logger.warn({ sink, err: error }, "export delivery failed; will retry");
+      failed: (sink, error, stream) => {
+        metrics.exportFailures.inc({ sink, stream });
+        logger.warn({ sink, stream, err: error }, "export delivery failed; will retry");
       },
     },
   });
+  const channels = [
+    ...sinks.map((s) => ({ sink: s.name, stream: SECURITY_EVENTS })),
+    ...decisionSinks.map((s) => ({ sink: s.name, stream: DECISION_RECORDS })),
+  ];
   registerOutboxGauges(
     metrics,
-    sinks.map((s) => s.name),
-    (sink) => outboxBacklog(db, sink),
+    channels.map((c) => ({ sink: c.sink, stream: c.stream.name })),
+    (label) => {
+      const c = channels.find((x) => x.sink === label.sink && x.stream.name === label.stream);
+      return c ? outboxBacklog(db, c.sink, c.stream) : Promise.reject(new Error("no such channel"));
+    },
   );
   resources.add("export relay", relay, (r) => r.stop());
   relay.start();
@@ -330,7 +365,7 @@ async function composeInto(
   registerTrustedKeyGauge(metrics, () => bundles.keyExpiries());
   const { replay, redis } = await replayStore(config, logger, resources);
   const sql = await openAuditDatabase(config, resources, dev !== undefined);
-  const audit = sql ? new AuditStore(sql) : undefined;
+  const audit = sql ? new AuditStore(sql, decisionSelection(config)) : undefined;
   if (sql) maintainAudit(config, sql, logger, resources);
   const events = resources.add("security events", eventBus(config, metrics, audit, logger), (bus) =>
     bus.close(),

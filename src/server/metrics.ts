@@ -10,8 +10,8 @@ export interface ServerMetrics {
   readonly executeDuration: Histogram;
   readonly replayStoreDuration: Histogram<"operation">;
   readonly auditWriteDuration: Histogram<"table">;
-  readonly exportDelivered: Counter<"sink">;
-  readonly exportFailures: Counter<"sink">;
+  readonly exportDelivered: Counter<"sink" | "stream">;
+  readonly exportFailures: Counter<"sink" | "stream">;
 }
 
 export function createServerMetrics(): ServerMetrics {
@@ -59,14 +59,14 @@ export function createServerMetrics(): ServerMetrics {
     }),
     exportDelivered: new Counter({
       name: "parmana_export_delivered_total",
-      help: "Security events delivered to an export sink (acknowledged by it).",
-      labelNames: ["sink"],
+      help: "Records delivered to an export sink (acknowledged by it); stream security_events or decisions.",
+      labelNames: ["sink", "stream"],
       registers: [registry],
     }),
     exportFailures: new Counter({
       name: "parmana_export_failures_total",
-      help: "Failed delivery attempts to an export sink (each batch attempt counts once).",
-      labelNames: ["sink"],
+      help: "Failed delivery attempts to an export sink (each batch attempt counts once); stream as delivered_total, or prune.",
+      labelNames: ["sink", "stream"],
       registers: [registry],
     }),
     auditWriteDuration: new Histogram({
@@ -79,37 +79,44 @@ export function createServerMetrics(): ServerMetrics {
   };
 }
 
-/** Outbox gauges, computed from the database at scrape time. */
+/** One outbox stream read by one sink, as the outbox gauges label it. */
+export interface OutboxChannel {
+  readonly sink: string;
+  readonly stream: string;
+}
+
+/** Outbox gauges per sink and stream, computed from the database at scrape time. */
 export function registerOutboxGauges(
   metrics: ServerMetrics,
-  sinks: readonly string[],
-  backlog: (sink: string) => Promise<{ pending: number; lagSeconds: number }>,
+  channels: readonly OutboxChannel[],
+  backlog: (channel: OutboxChannel) => Promise<{ pending: number; lagSeconds: number }>,
 ): void {
-  const snapshot = async (): Promise<Map<string, { pending: number; lagSeconds: number }>> =>
-    new Map(
-      await Promise.all(
-        sinks.map(
-          async (s) =>
-            [s, await backlog(s).catch(() => ({ pending: Number.NaN, lagSeconds: Number.NaN }))] as const,
-        ),
+  const snapshot = async (): Promise<[OutboxChannel, { pending: number; lagSeconds: number }][]> =>
+    Promise.all(
+      channels.map(
+        async (c) =>
+          [c, await backlog(c).catch(() => ({ pending: Number.NaN, lagSeconds: Number.NaN }))] as [
+            OutboxChannel,
+            { pending: number; lagSeconds: number },
+          ],
       ),
     );
   new Gauge({
     name: "parmana_export_outbox_lag_seconds",
-    help: "Age of the oldest security event not yet delivered to the sink (0 when none).",
-    labelNames: ["sink"],
+    help: "Age of the oldest record of the stream not yet delivered to the sink (0 when none).",
+    labelNames: ["sink", "stream"],
     registers: [metrics.registry],
     async collect() {
-      for (const [sink, b] of await snapshot()) this.set({ sink }, b.lagSeconds);
+      for (const [c, b] of await snapshot()) this.set({ sink: c.sink, stream: c.stream }, b.lagSeconds);
     },
   });
   new Gauge({
     name: "parmana_export_outbox_pending",
-    help: "Security events not yet delivered to the sink.",
-    labelNames: ["sink"],
+    help: "Records of the stream not yet delivered to the sink.",
+    labelNames: ["sink", "stream"],
     registers: [metrics.registry],
     async collect() {
-      for (const [sink, b] of await snapshot()) this.set({ sink }, b.pending);
+      for (const [c, b] of await snapshot()) this.set({ sink: c.sink, stream: c.stream }, b.pending);
     },
   });
 }

@@ -72,8 +72,8 @@ for (const format of ["ocsf", "ecs", "cef"] as const) {
     );
     await eventually("the outbox to be settled for the sink", async () => {
       const m = await (await fetch(s.server.metricsUrl)).text();
-      return /parmana_export_delivered_total\{sink="kafka"\} [1-9]/.test(m) &&
-        /parmana_export_outbox_pending\{sink="kafka"\} 0/.test(m)
+      return /parmana_export_delivered_total\{sink="kafka",stream="security_events"\} [1-9]/.test(m) &&
+        /parmana_export_outbox_pending\{sink="kafka",stream="security_events"\} 0/.test(m)
         ? true
         : undefined;
     });
@@ -104,7 +104,9 @@ test("export: minSeverity filters per sink (medium and below stay out of a high-
   );
   await eventually("the outbox to be settled for the sink", async () => {
     const m = await (await fetch(s.server.metricsUrl)).text();
-    return /parmana_export_outbox_pending\{sink="kafka"\} 0/.test(m) ? true : undefined;
+    return /parmana_export_outbox_pending\{sink="kafka",stream="security_events"\} 0/.test(m)
+      ? true
+      : undefined;
   });
   const medium = stored.filter((e) => e["severity"] === "medium").map((e) => String(e["event_id"]));
   assert.ok(medium.length > 0);

@@ -95,7 +95,7 @@ test("otlp: every security event arrives once as a log record with eventName, se
   assert.equal(replay?.attributes["security_rule.ruleset.name"], "loan-approval");
   assert.equal(replay.attributes["security_rule.version"], "1.2.0");
   const metrics = await (await fetch(s.server.metricsUrl)).text();
-  assert.match(metrics, /parmana_export_delivered_total\{sink="otlp"\} [1-9]/);
+  assert.match(metrics, /parmana_export_delivered_total\{sink="otlp",stream="security_events"\} [1-9]/);
 });
 
 test("otlp outage: 10,000 events raised while the receiver is down all arrive when it returns; lag rises and falls", async (t) => {
@@ -168,7 +168,9 @@ test("otlp: minSeverity is per sink (a high-only OTLP sink beside a Kafka sink t
   );
   await eventually("the OTLP sink's outbox to settle", async () => {
     const m = await (await fetch(s.server.metricsUrl)).text();
-    return /parmana_export_outbox_pending\{sink="otlp"\} 0/.test(m) ? true : undefined;
+    return /parmana_export_outbox_pending\{sink="otlp",stream="security_events"\} 0/.test(m)
+      ? true
+      : undefined;
   });
   const received = byEventId(await receivedRecords(receiver));
   for (const event of stored) {

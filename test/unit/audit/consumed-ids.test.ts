@@ -50,10 +50,22 @@ test("consumed-ids: migration 4 on a populated database records every decided ex
   // The authority holds for the ids it inherited, and for new ones.
   const log = new AuditStore(db).decisionLog;
   await assert.rejects(
-    log.recordDecision({ attestation: attestation("b"), apiKeyId: null, requestId: null }),
+    log.recordDecision({
+      attestation: attestation("b"),
+      signals: {},
+      apiKeyId: null,
+      requestId: null,
+      clientIp: null,
+    }),
     DuplicateExecutionIdError,
   );
-  await log.recordDecision({ attestation: attestation("d"), apiKeyId: null, requestId: null });
+  await log.recordDecision({
+    attestation: attestation("d"),
+    signals: {},
+    apiKeyId: null,
+    requestId: null,
+    clientIp: null,
+  });
   const [n] = await db.query<{ n: string }>("select count(*)::text as n from consumed_executions");
   assert.equal(n?.n, "4");
 });
@@ -66,8 +78,10 @@ test("consumed-ids: an id consumed without its decision row (the row retired) is
   await assert.rejects(
     new AuditStore(db).decisionLog.recordDecision({
       attestation: attestation("retired"),
+      signals: {},
       apiKeyId: null,
       requestId: null,
+      clientIp: null,
     }),
     DuplicateExecutionIdError,
   );

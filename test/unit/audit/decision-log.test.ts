@@ -44,15 +44,33 @@ function attestation(executionId: string, requiresOverride = false): Attestation
 
 test("decision-log: a second decision for an executionId is DuplicateExecutionIdError, alone or in a batch", async (t) => {
   const log = new AuditStore(await database(t)).decisionLog;
-  await log.recordDecision({ attestation: attestation("a"), apiKeyId: null, requestId: null });
+  await log.recordDecision({
+    attestation: attestation("a"),
+    signals: {},
+    apiKeyId: null,
+    requestId: null,
+    clientIp: null,
+  });
   await assert.rejects(
-    log.recordDecision({ attestation: attestation("a"), apiKeyId: null, requestId: null }),
+    log.recordDecision({
+      attestation: attestation("a"),
+      signals: {},
+      apiKeyId: null,
+      requestId: null,
+      clientIp: null,
+    }),
     (e: unknown) => e instanceof DuplicateExecutionIdError && e.executionId === "a",
   );
   // In one group commit with others: only the duplicate fails.
   const results = await Promise.allSettled(
     ["b", "a", "c"].map((id) =>
-      log.recordDecision({ attestation: attestation(id), apiKeyId: null, requestId: null }),
+      log.recordDecision({
+        attestation: attestation(id),
+        signals: {},
+        apiKeyId: null,
+        requestId: null,
+        clientIp: null,
+      }),
     ),
   );
   assert.deepEqual(
@@ -64,8 +82,20 @@ test("decision-log: a second decision for an executionId is DuplicateExecutionId
 
 test("decision-log: an override moves a pending decision once; a completed one is never pending", async (t) => {
   const log = new AuditStore(await database(t)).decisionLog;
-  await log.recordDecision({ attestation: attestation("p", true), apiKeyId: null, requestId: null });
-  await log.recordDecision({ attestation: attestation("done"), apiKeyId: null, requestId: null });
+  await log.recordDecision({
+    attestation: attestation("p", true),
+    signals: {},
+    apiKeyId: null,
+    requestId: null,
+    clientIp: null,
+  });
+  await log.recordDecision({
+    attestation: attestation("done"),
+    signals: {},
+    apiKeyId: null,
+    requestId: null,
+    clientIp: null,
+  });
   const entry = (executionId: string) => ({
     executionId,
     approved: true,
@@ -74,6 +104,7 @@ test("decision-log: an override moves a pending decision once; a completed one i
     reason: "ok",
     record: { signed: true },
     apiKeyId: null,
+    clientIp: null,
     decidedAt: new Date(),
   });
   const [first, second] = await Promise.all([log.recordOverride(entry("p")), log.recordOverride(entry("p"))]);
