@@ -98,6 +98,11 @@ function wholeNumber(source: Source, name: string, fallback: number, min: number
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
+/** `{ [key]: value }`, or nothing when the value is undefined (an optional setting left out). */
+function optional<K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+}
+
 function decisionMode(source: Source, name: string, fallback: "all" | "off"): DecisionMode | undefined {
   const raw = value(source, name) ?? fallback;
   if (raw === "off") return undefined;
@@ -168,7 +173,7 @@ function kafka(source: Source): KafkaExportConfig | undefined {
     format: oneOf(source, "PARMANA_EXPORT_KAFKA_FORMAT", EXPORT_FORMATS, "ocsf"),
     minSeverity: oneOf(source, "PARMANA_EXPORT_KAFKA_MIN_SEVERITY", SEVERITIES, "low"),
     clientId: value(source, "PARMANA_EXPORT_KAFKA_CLIENT_ID") ?? "parmana",
-    decisions: kafkaDecisions(source, topic),
+    ...optional("decisions", kafkaDecisions(source, topic)),
     tls:
       tlsEnabled || ca !== undefined
         ? {
@@ -213,7 +218,7 @@ function otlp(source: Source): OtlpExportConfig | undefined {
     endpoint,
     minSeverity: oneOf(source, "PARMANA_EXPORT_OTLP_MIN_SEVERITY", SEVERITIES, "low"),
     timeoutMs: wholeNumber(source, "PARMANA_EXPORT_OTLP_TIMEOUT_MS", 10_000, 100, 120_000),
-    decisionMode: decisionMode(source, "PARMANA_EXPORT_OTLP_DECISIONS_MODE", "off"),
+    ...optional("decisionMode", decisionMode(source, "PARMANA_EXPORT_OTLP_DECISIONS_MODE", "off")),
     serviceName: value(source, "PARMANA_SERVICE_NAME") ?? "parmana-governance-server",
     resourceAttributes: {
       ...(namespace !== undefined && { "k8s.namespace.name": namespace }),

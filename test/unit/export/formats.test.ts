@@ -152,3 +152,68 @@ test("export.config: the OTLP sink is on when asked for, by PARMANA_EXPORT_OTLP*
     resourceAttributes: { "k8s.namespace.name": "payments", "k8s.pod.name": "gs-0" },
   });
 });
+
+test("export.config: decision records — a Kafka topic of their own, a mode per sink, one signal allowlist", () => {
+  const none = loadExportConfig({ PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_OTLP: "true" });
+  assert.equal(none.kafka?.decisions, undefined, "off when no decisions topic is set");
+  assert.equal(none.otlp?.decisionMode, undefined, "off for OTLP unless asked for");
+  assert.deepEqual([...none.decisionSignals], [], "by default no signal value leaves");
+  const on = loadExportConfig({
+    PARMANA_EXPORT_KAFKA_BROKERS: "k:9092",
+    PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "parmana.decisions",
+    PARMANA_EXPORT_OTLP: "true",
+    PARMANA_EXPORT_OTLP_DECISIONS_MODE: "sampled:0.25",
+    PARMANA_EXPORT_DECISIONS_SIGNALS: "country, flagged",
+  });
+  assert.deepEqual(on.kafka?.decisions, {
+    topic: "parmana.decisions",
+    mode: { kind: "all" },
+    format: "ocsf",
+  });
+  assert.deepEqual(on.otlp?.decisionMode, { kind: "sampled", ratio: 0.25 });
+  assert.deepEqual([...on.decisionSignals], ["country", "flagged"]);
+  const off = loadExportConfig({
+    PARMANA_EXPORT_KAFKA_BROKERS: "k:9092",
+    PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "parmana.decisions",
+    PARMANA_EXPORT_KAFKA_DECISIONS_MODE: "off",
+  });
+  assert.equal(off.kafka?.decisions, undefined);
+  const cases: [Record<string, string>, RegExp][] = [
+    [
+      { PARMANA_EXPORT_KAFKA_BROKERS: "k:9092", PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "bad topic" },
+      /^PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC="bad topic" is not a valid topic name/,
+    ],
+    [
+      {
+        PARMANA_EXPORT_KAFKA_BROKERS: "k:9092",
+        PARMANA_EXPORT_KAFKA_TOPIC: "same",
+        PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "same",
+      },
+      /must differ from PARMANA_EXPORT_KAFKA_TOPIC/,
+    ],
+    [
+      {
+        PARMANA_EXPORT_KAFKA_BROKERS: "k:9092",
+        PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "d",
+        PARMANA_EXPORT_KAFKA_DECISIONS_MODE: "sampled:1.5",
+      },
+      /^PARMANA_EXPORT_KAFKA_DECISIONS_MODE="sampled:1.5" must be all, deny-only or sampled:.*, or off$/,
+    ],
+    [
+      {
+        PARMANA_EXPORT_KAFKA_BROKERS: "k:9092",
+        PARMANA_EXPORT_KAFKA_DECISIONS_TOPIC: "d",
+        PARMANA_EXPORT_KAFKA_DECISIONS_FORMAT: "cef",
+      },
+      /^PARMANA_EXPORT_KAFKA_DECISIONS_FORMAT="cef" must be one of ocsf, ecs, raw/,
+    ],
+    [{ PARMANA_EXPORT_OTLP: "true", PARMANA_EXPORT_OTLP_DECISIONS_MODE: "some" }, /OTLP_DECISIONS_MODE/],
+    [{ PARMANA_EXPORT_DECISIONS_SIGNALS: "amount,a-b" }, /names "a-b", which is not a signal name/],
+  ];
+  for (const [env, message] of cases)
+    assert.throws(
+      () => loadExportConfig(env),
+      (e: unknown) => e instanceof ExportConfigError && message.test(e.message),
+      JSON.stringify(env),
+    );
+});
