@@ -10,9 +10,11 @@ if (major < 22 || (major === 22 && minor < 15)) {
   process.exit(2);
 }
 try {
+  // First, so that when tracing is asked for the SDK instruments the modules the CLI loads next.
+  await import("../dist/tracing/bootstrap.js");
   await import("../dist/cli/entry.js");
 } catch (error) {
-  if (error && error.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("dist/cli/entry.js")) {
+  if (error && error.code === "ERR_MODULE_NOT_FOUND" && /dist\/(cli\/entry|tracing\/bootstrap)\.js/.test(String(error.message))) {
     process.stderr.write(
       "parmana is not built yet: run `npm run build` (npm install does it via prepare).\n",
     );

@@ -21,6 +21,8 @@ export interface ChainedEventRow {
   readonly policy_id: string | null;
   readonly policy_version: string | null;
   readonly request_id: string | null;
+  /** The trace the event was raised in (migration 8); hashed only when present, so older rows keep their hash. */
+  readonly trace_id?: string | null;
   readonly details: unknown;
 }
 
@@ -41,6 +43,7 @@ export function rowHash(prevHash: string, row: ChainedEventRow): string {
     policy_id: row.policy_id,
     policy_version: row.policy_version,
     request_id: row.request_id,
+    ...(row.trace_id !== undefined && row.trace_id !== null && { trace_id: row.trace_id }),
     details: row.details,
   };
   return sha256Hex(`${prevHash}\n${canonicalize(content)}`);

@@ -75,13 +75,14 @@ const DECISION_COLUMNS: readonly Column[] = [
   col("signer_key_id"),
   col("api_key_id"),
   col("request_id"),
+  col("trace_id"),
   col("attestation", "jsonb"),
   col("issued_at", "timestamptz"),
 ];
 
 const CONSUMED_COLUMNS: readonly Column[] = [col("execution_id"), col("consumed_at", "timestamptz")];
 
-const decisionRow = ({ attestation: a, apiKeyId, requestId }: DecisionEntry): unknown[] => [
+const decisionRow = ({ attestation: a, apiKeyId, requestId, traceId }: DecisionEntry): unknown[] => [
   a.executionId,
   a.policyId,
   a.policyVersion,
@@ -97,6 +98,7 @@ const decisionRow = ({ attestation: a, apiKeyId, requestId }: DecisionEntry): un
   a.signerKeyId,
   apiKeyId,
   requestId,
+  traceId ?? null,
   JSON.stringify(a),
   a.issuedAt,
 ];

@@ -191,6 +191,14 @@ create table decision_deliveries (
 );
 `,
   },
+  {
+    version: 8,
+    name: "trace ids on decisions and security events (a SIEM alert links to the trace)",
+    sql: `
+alter table audit_decisions add column trace_id text;
+alter table audit_security_events add column trace_id text;
+`,
+  },
 ];
 
 /** The schema lacks migrations and this role may not apply them: the owner must (`parmana audit migrate`). */

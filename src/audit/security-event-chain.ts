@@ -28,7 +28,7 @@ export interface RollupMismatch {
 // (audit_security_events.id), or it sorts the text alias — "10" before "9".
 export const EVENT_COLUMNS = `id::text as id, event_id::text as event_id, event_type, severity, ${iso("occurred_at")} as occurred_at,
   occurrences, client_ip, user_agent, method, path, api_key_id, execution_id, execution_fingerprint, policy_id,
-  policy_version, request_id, details, prev_hash, row_hash`;
+  policy_version, request_id, trace_id, details, prev_hash, row_hash`;
 
 const col = (name: string, type = "text"): Column => ({ name, type });
 const CHAIN_COLUMNS: readonly Column[] = [
@@ -48,6 +48,7 @@ const CHAIN_COLUMNS: readonly Column[] = [
     "policy_id",
     "policy_version",
     "request_id",
+    "trace_id",
   ].map((n) => col(n)),
   col("details", "jsonb"),
   col("prev_hash"),
@@ -71,6 +72,7 @@ function chainedRow(e: SecurityEvent): ChainedEventRow {
     policy_id: e.policy.policy_id,
     policy_version: e.policy.policy_version,
     request_id: e.request.request_id,
+    trace_id: e.trace.trace_id,
     details: e.details,
   };
 }
@@ -98,6 +100,7 @@ function chain(events: readonly SecurityEvent[], prev: string): unknown[][] {
       row.policy_id,
       row.policy_version,
       row.request_id,
+      row.trace_id ?? null,
       JSON.stringify(row.details),
       previous,
       hash,

@@ -17,6 +17,7 @@ import { DuplicateExecutionIdError } from "../audit/index.ts";
 import type { VerifiedBundle } from "../bundle/index.ts";
 import { SecurityEventType } from "../events/index.ts";
 import { evaluatePolicy, type Signals } from "../policy/index.ts";
+import { inSpan, inSpanSync } from "../tracing/index.ts";
 import { ReplayStoreUnavailableError, type Reservation } from "../replay/index.ts";
 import { eventFacts, type Caller } from "./caller.ts";
 import { normalisedSignals, servedBundle } from "./bundle-lookup.ts";
@@ -141,15 +142,11 @@ async function release(flow: Flow, token: string): Promise<void> {
   });
 }
 
-function signAndCheck(flow: Flow, signals: Signals): Attestation {
+type Matched = Extract<ReturnType<typeof evaluatePolicy>, { matched: true }>;
+
+function signed(flow: Flow, signals: Signals, evaluation: Matched): Attestation {
   const { deps, bundle } = flow;
-  const evaluation = evaluatePolicy(bundle.policy, signals);
-  if (!evaluation.matched)
-    throw new DecisionError(
-      "no_matching_rule",
-      `no rule of ${bundle.policyId} ${bundle.policyVersion} matches these signals`,
-    );
-  const attestation = signAttestation(
+  return signAttestation(
     {
       executionId: flow.executionId,
       policyId: bundle.policyId,
@@ -171,7 +168,22 @@ function signAndCheck(flow: Flow, signals: Signals): Attestation {
     },
     deps.signer,
   );
-  if (verifyAttestation(attestation, [deps.signer.publicKey]).checks.signature_verified) return attestation;
+}
+
+function signAndCheck(flow: Flow, signals: Signals): Attestation {
+  const { deps, bundle } = flow;
+  const evaluation = inSpanSync("parmana.evaluate", () => evaluatePolicy(bundle.policy, signals));
+  if (!evaluation.matched)
+    throw new DecisionError(
+      "no_matching_rule",
+      `no rule of ${bundle.policyId} ${bundle.policyVersion} matches these signals`,
+    );
+  const attestation = inSpanSync("parmana.sign", () => signed(flow, signals, evaluation));
+  const checked = inSpanSync(
+    "parmana.self_check",
+    () => verifyAttestation(attestation, [deps.signer.publicKey]).checks.signature_verified,
+  );
+  if (checked) return attestation;
   deps.events.raise({
     type: SecurityEventType.signatureFailure,
     message: "the server's own attestation failed its self-check",
@@ -225,6 +237,7 @@ async function log(
           apiKeyId: caller.apiKeyId ?? null,
           requestId: caller.requestId ?? null,
           clientIp: caller.clientIp ?? null,
+          traceId: caller.trace?.traceId ?? null,
         }),
     );
   } catch (error) {
@@ -293,7 +306,7 @@ export async function executeDecision(
     fingerprint: executionFingerprint(bundle.policyId, bundle.policyVersion, signals),
     bundle,
   };
-  const token = await reserve(flow);
+  const token = await inSpan("parmana.reserve", () => reserve(flow));
   if (typeof token !== "string") return token;
   let attestation: Attestation;
   try {
@@ -302,9 +315,9 @@ export async function executeDecision(
     await release(flow, token);
     throw error;
   }
-  const earlier = await log(flow, attestation, signals, token);
+  const earlier = await inSpan("parmana.audit", () => log(flow, attestation, signals, token));
   if (earlier) return earlier;
-  await confirm(flow, token, attestation.decision.requires_override);
+  await inSpan("parmana.confirm", () => confirm(flow, token, attestation.decision.requires_override));
   shadow(flow, attestation, input.signals);
   return {
     status: attestation.execution_state,

@@ -23,6 +23,8 @@ export interface DecisionEntry {
   readonly apiKeyId: string | null;
   readonly requestId: string | null;
   readonly clientIp: string | null;
+  /** The trace the request ran in (when tracing is on), stored beside the decision. */
+  readonly traceId?: string | null;
 }
 
 export interface OverrideEntry {

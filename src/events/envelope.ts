@@ -98,6 +98,8 @@ export interface RaiseInput {
   };
   readonly execution?: { executionId?: string | undefined; fingerprint?: string | undefined };
   readonly details?: Record<string, unknown>;
+  /** The trace the event was raised in (a SIEM alert links to it). */
+  readonly trace?: { readonly traceId: string; readonly spanId: string } | undefined;
 }
 
 /** Caps on what a client controls, so that an event can never carry an unbounded string. */
@@ -150,6 +152,6 @@ export function buildSecurityEvent(input: RaiseInput, source: EventSource): Secu
       execution_fingerprint: clip(input.execution?.fingerprint),
     },
     details: input.details ?? {},
-    trace: { trace_id: null, span_id: null },
+    trace: { trace_id: input.trace?.traceId ?? null, span_id: input.trace?.spanId ?? null },
   };
 }

@@ -228,12 +228,13 @@ function redisEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; m
   return { env, volumes, mounts };
 }
 
-function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; mounts: V1VolumeMount[] } {
-  const env: EnvVar[] = [];
-  const volumes: V1Volume[] = [];
-  const mounts: V1VolumeMount[] = [];
-  const kafka = gs.spec.export?.kafka;
-  if (kafka) {
+type Mounted = { env: EnvVar[]; volumes: V1Volume[]; mounts: V1VolumeMount[] };
+
+function kafkaExportEnv(
+  kafka: NonNullable<NonNullable<GovernanceServer["spec"]["export"]>["kafka"]>,
+  { env, volumes, mounts }: Mounted,
+): void {
+  {
     env.push(
       { name: "PARMANA_EXPORT_KAFKA_BROKERS", value: kafka.brokers.join(",") },
       { name: "PARMANA_EXPORT_KAFKA_TOPIC", value: kafka.topic ?? "parmana.security-events" },
@@ -273,6 +274,13 @@ function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; 
       mounts.push({ name: "kafka-sasl", mountPath: MOUNTS.kafkaSasl, readOnly: true });
     }
   }
+}
+
+function exportEnv(gs: GovernanceServer): Mounted {
+  const mounted: Mounted = { env: [], volumes: [], mounts: [] };
+  const { env } = mounted;
+  const kafka = gs.spec.export?.kafka;
+  if (kafka) kafkaExportEnv(kafka, mounted);
   const otlp = gs.spec.export?.otlp;
   if (otlp) {
     env.push(
@@ -284,7 +292,7 @@ function exportEnv(gs: GovernanceServer): { env: EnvVar[]; volumes: V1Volume[]; 
   const signals = gs.spec.export?.decisionSignals;
   if (signals && signals.length > 0)
     env.push({ name: "PARMANA_EXPORT_DECISIONS_SIGNALS", value: signals.join(",") });
-  return { env, volumes, mounts };
+  return mounted;
 }
 
 /** Audit retention (days) for servers whose spec does not set it: the operator's flags, from the Helm values. */

@@ -17,7 +17,7 @@ import { SecurityEventType } from "../events/index.ts";
 import { hasScope } from "./api-keys.ts";
 import type { ServerContext } from "./context.ts";
 import { ApiError, ErrorCode } from "./errors.ts";
-import { actorOf, requestOf } from "./request-facts.ts";
+import { actorOf, requestOf, traceOf } from "./request-facts.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { decisionRoutes } from "./routes/decisions.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -71,6 +71,7 @@ function raiseUnauthorized(ctx: ServerContext, request: FastifyRequest, reason: 
     message: `${request.method} ${request.routeOptions.url ?? request.url} refused: ${reason}`,
     actor: actorOf(request),
     request: requestOf(request),
+    trace: traceOf(),
     details: { reason },
   });
 }
@@ -249,6 +250,7 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
         message: `rate limit exceeded on ${request.method} ${path}`,
         actor: actorOf(request),
         request: requestOf(request),
+        trace: traceOf(),
         details: { limit: routeLimit(ctx, path) },
       });
     },

@@ -2,6 +2,7 @@
 // every security event.
 import type { FastifyRequest } from "fastify";
 import type { Caller } from "../decisions/index.ts";
+import { currentTrace } from "../tracing/index.ts";
 
 export function callerOf(request: FastifyRequest): Caller {
   const agent = request.headers["user-agent"];
@@ -12,8 +13,12 @@ export function callerOf(request: FastifyRequest): Caller {
     method: request.method,
     path: request.routeOptions.url ?? request.url,
     requestId: request.id,
+    trace: currentTrace(),
   };
 }
+
+/** The trace the request runs in (undefined when tracing is off). */
+export const traceOf = currentTrace;
 
 export function actorOf(request: FastifyRequest): {
   apiKeyId: string | undefined;

@@ -215,6 +215,7 @@ export const EventsPage = Type.Object({
       policy_id: Nullable,
       policy_version: Nullable,
       request_id: Nullable,
+      trace_id: Type.Optional(Nullable),
       details: Type.Unknown(),
       prev_hash: Type.String(),
       row_hash: Type.String(),

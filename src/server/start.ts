@@ -1,5 +1,6 @@
 // Starts a composed governance server: the API, the metrics endpoint and the dashboard, each on its port; if
 // one cannot listen, everything already opened is closed before the error is thrown. Shuts down cleanly.
+import { flushTracing } from "../tracing/index.ts";
 import { pino, type Logger } from "pino";
 import { buildDashboard } from "../dashboard/index.ts";
 import { Drain, serveMetrics } from "../http/index.ts";
@@ -138,6 +139,7 @@ export function exitOnSignals(
     server
       .drain(drainMs)
       .then(() => server.close())
+      .then(() => flushTracing())
       .then(
         () => process.exit(0),
         (error: unknown) => {

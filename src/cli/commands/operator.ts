@@ -1,4 +1,5 @@
 // parmana operator: run the Kubernetes operator in-cluster (service account) or with a kubeconfig.
+import { flushTracing } from "../../tracing/index.ts";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
@@ -136,5 +137,6 @@ export async function operatorCommand(args: readonly string[], io: CliIo): Promi
       stop("SIGINT");
     });
   });
+  await flushTracing();
   return ExitCode.ok;
 }

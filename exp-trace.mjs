@@ -1,0 +1,23 @@
+import { register } from "node:module";
+const useHook = process.argv[2] === "hook";
+if (useHook) register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+const { NodeSDK } = await import("@opentelemetry/sdk-node");
+const { InMemorySpanExporter, SimpleSpanProcessor } = await import("@opentelemetry/sdk-trace");
+const { HttpInstrumentation } = await import("@opentelemetry/instrumentation-http");
+const { PgInstrumentation } = await import("@opentelemetry/instrumentation-pg");
+const { IORedisInstrumentation } = await import("@opentelemetry/instrumentation-ioredis");
+const exporter = new InMemorySpanExporter();
+const sdk = new NodeSDK({ spanProcessors: [new SimpleSpanProcessor({ exporter })], instrumentations: [new HttpInstrumentation(), new PgInstrumentation(), new IORedisInstrumentation()] });
+sdk.start();
+const { trace } = await import("@opentelemetry/api");
+const pg = (await import("pg")).default;
+const { Redis } = await import("ioredis");
+const tracer = trace.getTracer("x");
+await tracer.startActiveSpan("root", async (span) => {
+  const c = new pg.Client({ connectionString: "postgres://parmana:parmana-test@127.0.0.1:55432/parmana" });
+  await c.connect(); await c.query("select 1"); await c.end();
+  const r = new Redis(56379); await r.set("a", "1"); r.disconnect();
+  span.end();
+});
+console.log(useHook, exporter.getFinishedSpans().map((s) => [s.name, s.spanContext().spanId, s.parentSpanContext?.spanId, s.instrumentationScope.name, s.attributes["db.query.text"]]));
+await sdk.shutdown();
