@@ -17,6 +17,7 @@ import {
 import { keepDecision, type DecisionRecord } from "./decisions/index.ts";
 import { atLeast, type DecisionSink, type ExportSink } from "./sink.ts";
 import type { SqlExecutor } from "../audit/index.ts";
+import { inSpan } from "../tracing/index.ts";
 import { sleep } from "../util/sleep.ts";
 
 const FLOOR_RESET_MS = 5_000;
@@ -77,7 +78,12 @@ function channel<T>(
       const claim = await claimBatch(tx, stream, target.name, after, limit);
       if (claim.fresh.length === 0) return { settled: claim.size, floor: claim.floor, sent: 0 };
       const wanted = claim.fresh.filter((r) => wants(r.record)).map((r) => r.record);
-      if (wanted.length > 0) await send(wanted);
+      if (wanted.length > 0)
+        await inSpan("parmana.export", () => send(wanted), {
+          "parmana.export.stream": stream.name,
+          "parmana.export.sink": target.name,
+          "parmana.export.records": wanted.length,
+        });
       await markDelivered(
         tx,
         stream,

@@ -17,6 +17,7 @@ import { SecurityEventType } from "../events/index.ts";
 import { hasScope } from "./api-keys.ts";
 import type { ServerContext } from "./context.ts";
 import { ApiError, ErrorCode } from "./errors.ts";
+import { nameServerSpan } from "../tracing/index.ts";
 import { actorOf, requestOf, traceOf } from "./request-facts.ts";
 import { auditRoutes } from "./routes/audit.ts";
 import { decisionRoutes } from "./routes/decisions.ts";
@@ -195,6 +196,7 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
   });
   app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", request.id);
+    nameServerSpan(request.method, request.routeOptions.url);
     identify(ctx, request);
     done();
   });

@@ -2,7 +2,7 @@
 // the OpenTelemetry API. Tracing off — the default — costs one boolean test per step: no span, no context.
 // When the SDK is started (sdk.ts) each step is an active span, so the Redis and Postgres client spans the
 // instrumentations open inside it are its children.
-import { SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
 
 let enabled = false;
 let flush: (() => Promise<void>) | undefined;
@@ -33,9 +33,9 @@ function failed(span: Span, error: unknown): void {
 }
 
 /** Runs `fn` inside a span named `name` (when tracing is on); the span ends when its promise settles. */
-export function inSpan<T>(name: string, fn: () => Promise<T>): Promise<T> {
+export function inSpan<T>(name: string, fn: () => Promise<T>, attributes?: Attributes): Promise<T> {
   if (!enabled) return fn();
-  return tracer.startActiveSpan(name, async (span) => {
+  return tracer.startActiveSpan(name, { ...(attributes && { attributes }) }, async (span) => {
     try {
       return await fn();
     } catch (error) {
@@ -68,4 +68,12 @@ export function currentTrace(): { traceId: string; spanId: string } | undefined 
   const context = trace.getActiveSpan()?.spanContext();
   if (!context || !trace.isSpanContextValid(context)) return undefined;
   return { traceId: context.traceId, spanId: context.spanId };
+}
+
+/** Names the HTTP server span after its route (`POST /execute`), as the HTTP semantic conventions ask. */
+export function nameServerSpan(method: string, route: string | undefined): void {
+  if (!enabled || route === undefined) return;
+  const span = trace.getActiveSpan();
+  span?.updateName(`${method} ${route}`);
+  span?.setAttribute("http.route", route);
 }

@@ -4,6 +4,7 @@
 // that is also held to an overall rate (token bucket, 10/s with a burst of 100); success forgets the key. A
 // StalledError is not retried (the next change queues the key); a WaitingError looks again after its delay,
 // without backoff (errors.ts).
+import { inSpan } from "../../tracing/index.ts";
 import { systemClock, type Clock } from "../../util/clock.ts";
 import { outcomeOf, WaitingError, type ReconcileOutcome } from "./errors.ts";
 
@@ -139,7 +140,14 @@ export class WorkQueue {
     this.#processing.add(key);
     const started = performance.now();
     try {
-      const result = await this.#options.reconcile(key);
+      const result = await inSpan(
+        `parmana.reconcile ${this.#options.name}`,
+        () => this.#options.reconcile(key),
+        {
+          "parmana.controller": this.#options.name,
+          "parmana.key": key,
+        },
+      );
       this.#failures.delete(key);
       const seconds = (performance.now() - started) / 1000;
       if (result?.requeueAfterMs !== undefined) {

@@ -160,7 +160,7 @@ function attestation(id: string): Attestation {
     signerKeyId: "ed25519:0123456789abcdef",
     issuedAt: new Date().toISOString(),
     signature: "sig",
-  } as Attestation;
+  };
 }
 
 test("decision log: a relay killed mid-batch after the broker took the records loses nothing", async (t) => {
