@@ -1,6 +1,6 @@
 // bench/execute: end-to-end POST /execute (replay reservation in Redis, evaluation, Ed25519 attestation,
 // durable Postgres audit row) under autocannon, beside a bare fastify route in the same run.
-// Run: npm run bench:execute   (starts Postgres, Redis, Sentinel and Cluster through test/infra first)
+// Run: npm run bench:execute   (starts Postgres, Redis, Sentinel, Cluster and the OTel Collector through test/infra first)
 // BENCH_TARGETS=shadow,"one Redis" runs only the targets whose names contain one of those words (the bare
 // route always runs: it is the yardstick).
 import { randomBytes } from "node:crypto";
@@ -10,7 +10,12 @@ import { buildBundleDirectory } from "../../src/bundle/index.ts";
 import { parseSigningKey } from "../../src/crypto/index.ts";
 import { cpus } from "node:os";
 import autocannon from "autocannon";
-import { redisClusterService, redisSentinelService, redisService } from "../../test/support/services.ts";
+import {
+  otelCollectorService,
+  redisClusterService,
+  redisSentinelService,
+  redisService,
+} from "../../test/support/services.ts";
 import { serverEnv, writeServerFiles, type TestServerFiles } from "../../test/support/server.ts";
 import { createHarness, serverListening } from "../support/harness.ts";
 
@@ -131,6 +136,26 @@ try {
       key: files.keys.executor,
     },
     {
+      name: "parmana /execute, one Redis, traced: every request sampled (OTEL_TRACES_EXPORTER=otlp to the Collector)",
+      start: () =>
+        server(files, "parmana_bench_traced", redisService().url, {
+          OTEL_TRACES_EXPORTER: "otlp",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otelCollectorService().tracesUrl,
+        }),
+      key: files.keys.executor,
+    },
+    {
+      name: "parmana /execute, one Redis, traced: 10% sampled (OTEL_TRACES_SAMPLER=traceidratio 0.1)",
+      start: () =>
+        server(files, "parmana_bench_traced10", redisService().url, {
+          OTEL_TRACES_EXPORTER: "otlp",
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otelCollectorService().tracesUrl,
+          OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+          OTEL_TRACES_SAMPLER_ARG: "0.1",
+        }),
+      key: files.keys.executor,
+    },
+    {
       name: "parmana /execute, Sentinel, no WAIT (PARMANA_REPLAY_MIN_REPLICAS=0)",
       start: () =>
         server(files, "parmana_bench_s0", redisSentinelService().url, {
@@ -187,6 +212,16 @@ try {
     console.log(
       `\nparmana /execute (one Redis) reaches ${((single.rps / bareBest.rps) * 100).toFixed(1)}% of the bare route's throughput.`,
     );
+  for (const [label, part] of [
+    ["Tracing every request", "every request sampled"],
+    ["Tracing 10% of requests", "10% sampled"],
+  ] as const) {
+    const traced = byName(part);
+    if (single && traced)
+      console.log(
+        `${label} costs ${(((single.rps - traced.rps) / single.rps) * 100).toFixed(1)}% of throughput (${Math.round(single.rps)} → ${Math.round(traced.rps)} req/s), p99 ${String(single.p99)} → ${String(traced.p99)} ms.`,
+      );
+  }
   if (single && shadowed)
     console.log(
       `A shadow bundle costs ${(((single.rps - shadowed.rps) / single.rps) * 100).toFixed(1)}% of throughput (${Math.round(single.rps)} → ${Math.round(shadowed.rps)} req/s), p99 ${String(single.p99)} → ${String(shadowed.p99)} ms.`,

@@ -330,6 +330,27 @@ function shadowEnv(set: BundleSet): EnvVar[] {
   return bindings.length === 0 ? [] : [{ name: "PARMANA_SHADOW_BUNDLES", value: bindings.join(",") }];
 }
 
+/** The pod's OpenTelemetry tracing settings (the standard variables), when spec.tracing asks for them. */
+function tracingEnv(spec: GovernanceServer["spec"]): EnvVar[] {
+  const tracing = spec.tracing;
+  if (!tracing) return [];
+  return [
+    { name: "OTEL_TRACES_EXPORTER", value: "otlp" },
+    { name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", value: `${tracing.endpoint.replace(/\/$/, "")}/v1/traces` },
+    // POD_NAME and POD_NAMESPACE are defined before this variable, so Kubernetes expands them.
+    {
+      name: "OTEL_RESOURCE_ATTRIBUTES",
+      value: "k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME)",
+    },
+    ...(tracing.samplerRatio !== undefined
+      ? [
+          { name: "OTEL_TRACES_SAMPLER", value: "parentbased_traceidratio" },
+          { name: "OTEL_TRACES_SAMPLER_ARG", value: String(tracing.samplerRatio) },
+        ]
+      : []),
+  ];
+}
+
 export function defaultImage(): string {
   return `parmana/parmana:${packageVersion()}`;
 }
@@ -367,6 +388,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     ...exported.env,
+    ...tracingEnv(spec),
   ];
   const probe = (path: string, period: number): Record<string, unknown> => ({
     httpGet: { path, port: "http" },

@@ -294,6 +294,24 @@ export const GovernanceServerSpec = Type.Object({
       prometheus: Type.Optional(Type.Object({ serviceMonitor: Type.Optional(Type.Boolean()) })),
     }),
   ),
+  tracing: Type.Optional(
+    Type.Object(
+      {
+        endpoint: Type.String({
+          pattern: "^https?://",
+          description: "the OTLP/HTTP base URL, e.g. http://otel-collector:4318",
+        }),
+        samplerRatio: Type.Optional(
+          Type.Number({
+            minimum: 0,
+            maximum: 1,
+            description: "share of new traces sampled (a caller's sampled traceparent is followed)",
+          }),
+        ),
+      },
+      { description: "distributed traces (OpenTelemetry, OTLP/HTTP); off unless set" },
+    ),
+  ),
   dashboard: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean({ default: true })) })),
   resources: Type.Optional(
     FreeForm("container resources (requests and limits); podTemplate.resources is the newer place and wins"),
