@@ -14,7 +14,11 @@ try {
   await import("../dist/tracing/bootstrap.js");
   await import("../dist/cli/entry.js");
 } catch (error) {
-  if (error && error.code === "ERR_MODULE_NOT_FOUND" && /dist\/(cli\/entry|tracing\/bootstrap)\.js/.test(String(error.message))) {
+  if (
+    error &&
+    error.code === "ERR_MODULE_NOT_FOUND" &&
+    /dist\/(cli\/entry|tracing\/bootstrap)\.js/.test(String(error.message))
+  ) {
     process.stderr.write(
       "parmana is not built yet: run `npm run build` (npm install does it via prepare).\n",
     );
