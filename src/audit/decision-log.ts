@@ -13,7 +13,7 @@ import type {
 } from "../decisions/index.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { iso, page, decodeCursor, type Page, type TimeRange } from "./paging.ts";
-import { insertRows, type Column } from "./rows.ts";
+import { insertRows, withoutEmptyColumn, type Column } from "./rows.ts";
 import type { SqlClient } from "./sql.ts";
 
 /** The executionId already has a decision in the log: each executionId decides once. */
@@ -152,7 +152,8 @@ export class PostgresDecisionLog implements DecisionLog {
         written.push(e);
         return undefined;
       });
-      await insertRows(tx, "audit_decisions", DECISION_COLUMNS, written.map(decisionRow));
+      const rows = withoutEmptyColumn(DECISION_COLUMNS, written.map(decisionRow), "trace_id");
+      await insertRows(tx, "audit_decisions", rows.columns, rows.rows);
       const records = this.#records;
       if (records)
         await enqueue(

@@ -30,3 +30,20 @@ export async function insertRows<T = never>(
     arrays,
   );
 }
+
+/**
+ * The columns and rows without `name` when no row has a value for it: an optional column written only when
+ * present (the trace ids, absent while tracing is off), so a write stays as narrow as what it carries.
+ */
+export function withoutEmptyColumn(
+  columns: readonly Column[],
+  rows: readonly (readonly unknown[])[],
+  name: string,
+): { columns: readonly Column[]; rows: readonly (readonly unknown[])[] } {
+  const at = columns.findIndex((c) => c.name === name);
+  if (at < 0 || rows.some((row) => row[at] !== null && row[at] !== undefined)) return { columns, rows };
+  return {
+    columns: columns.filter((_, i) => i !== at),
+    rows: rows.map((row) => row.filter((_, i) => i !== at)),
+  };
+}

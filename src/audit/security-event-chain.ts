@@ -4,7 +4,7 @@ import type { SecurityEvent } from "../events/index.ts";
 import { enqueueEvents } from "../outbox/index.ts";
 import { GENESIS_HASH, rowHash, type ChainBreak, type ChainedEventRow } from "./chain.ts";
 import { iso } from "./paging.ts";
-import { insertRows, type Column } from "./rows.ts";
+import { insertRows, withoutEmptyColumn, type Column } from "./rows.ts";
 import type { SqlClient, SqlExecutor } from "./sql.ts";
 
 const CHAIN_LOCK = 7_271_002;
@@ -154,12 +154,12 @@ export class SecurityEventChain {
       const [last] = await tx.query<{ row_hash: string }>(
         "select row_hash from audit_security_events order by id desc limit 1",
       );
-      await insertRows(
-        tx,
-        "audit_security_events",
+      const written = withoutEmptyColumn(
         CHAIN_COLUMNS,
         chain(fresh, last?.row_hash ?? GENESIS_HASH),
+        "trace_id",
       );
+      await insertRows(tx, "audit_security_events", written.columns, written.rows);
       await addToRollup(tx, fresh);
       await enqueueEvents(tx, fresh);
     });

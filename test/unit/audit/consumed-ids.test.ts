@@ -47,7 +47,8 @@ test("consumed-ids: migration 4 on a populated database records every decided ex
     ids.map((r) => r.execution_id),
     ["a", "b", "c"],
   );
-  // The authority holds for the ids it inherited, and for new ones.
+  // The authority holds for the ids it inherited, and for new ones (on the newest schema, which this code writes).
+  await migrate(db);
   const log = new AuditStore(db).decisionLog;
   await assert.rejects(
     log.recordDecision({
