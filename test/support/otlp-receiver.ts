@@ -5,13 +5,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PrivateService } from "./private-services.ts";
 
-interface AnyValue {
+export interface AnyValue {
   stringValue?: string;
   intValue?: string;
   boolValue?: boolean;
   doubleValue?: number;
 }
-interface KeyValue {
+export interface KeyValue {
   key: string;
   value: AnyValue;
 }
@@ -47,7 +47,8 @@ function plain(value: AnyValue): string | number | boolean | undefined {
   return value.stringValue ?? value.boolValue ?? value.doubleValue;
 }
 
-function map(list: KeyValue[] | undefined): Record<string, string | number | boolean | undefined> {
+/** OTLP attributes as a plain record. */
+export function map(list: KeyValue[] | undefined): Record<string, string | number | boolean | undefined> {
   return Object.fromEntries((list ?? []).map((kv) => [kv.key, plain(kv.value)]));
 }
 

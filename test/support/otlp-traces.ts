@@ -1,17 +1,8 @@
 // Reads the spans the OpenTelemetry Collector's file exporter wrote (test/infra/otelcol): one OTLP JSON
 // ExportTraceServiceRequest per line, flattened here to spans with their resource and scope.
 import { readFile } from "node:fs/promises";
+import { map, type KeyValue } from "./otlp-receiver.ts";
 
-interface AnyValue {
-  stringValue?: string;
-  intValue?: string;
-  boolValue?: boolean;
-  doubleValue?: number;
-}
-interface KeyValue {
-  key: string;
-  value: AnyValue;
-}
 interface ProtoSpan {
   traceId?: string;
   spanId?: string;
@@ -38,17 +29,6 @@ export interface ReceivedSpan {
   readonly scope: string;
   readonly attributes: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly resource: Readonly<Record<string, string | number | boolean | undefined>>;
-}
-
-function map(list: KeyValue[] | undefined): Record<string, string | number | boolean | undefined> {
-  return Object.fromEntries(
-    (list ?? []).map((kv) => [
-      kv.key,
-      kv.value.intValue !== undefined
-        ? Number(kv.value.intValue)
-        : (kv.value.stringValue ?? kv.value.boolValue ?? kv.value.doubleValue),
-    ]),
-  );
 }
 
 function flatten(request: ExportTraceServiceRequest): ReceivedSpan[] {

@@ -17,6 +17,7 @@ import {
   type DecisionSink,
 } from "../../../src/export/index.ts";
 import { DECISION_RECORDS, enqueue } from "../../../src/outbox/index.ts";
+import { unsignedAttestation } from "../../support/attestations.ts";
 import { eventually } from "../../support/kube.ts";
 import { createTopic, readTopic } from "../../support/kafka-consumer.ts";
 import { outboxDatabase } from "../../support/outbox.ts";
@@ -142,26 +143,13 @@ test("decision log: 1,000 mixed executes with deny-only reach Kafka as exactly t
   await reader.close();
 });
 
-function attestation(id: string): Attestation {
-  return {
-    executionId: id,
-    execution_fingerprint: "f".repeat(64),
-    policyId: "loan-approval",
-    policyVersion: "1.2.0",
-    schemaVersion: "1.0.0",
-    runtimeVersion: "0.1.0",
-    runtimeHash: "sha256:" + "a".repeat(64),
-    signalsHash: "b".repeat(64),
-    decision: { action: "reject", requires_override: false, reason: "flagged", ruleId: "flagged" },
-    execution_state: "completed",
-    bundleHash: "sha256:" + "c".repeat(64),
-    manifestHash: "sha256:" + "d".repeat(64),
-    bundleRevision: 1,
-    signerKeyId: "ed25519:0123456789abcdef",
-    issuedAt: new Date().toISOString(),
-    signature: "sig",
-  };
-}
+const attestation = (id: string): Attestation =>
+  unsignedAttestation(id, {
+    action: "reject",
+    requiresOverride: false,
+    ruleId: "flagged",
+    reason: "flagged",
+  });
 
 test("decision log: a relay killed mid-batch after the broker took the records loses nothing", async (t) => {
   const kafka = kafkaService();

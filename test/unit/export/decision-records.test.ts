@@ -18,32 +18,10 @@ import { ocsfDecision } from "../../../src/export/formats/decision-ocsf.ts";
 import { ecsDecision } from "../../../src/export/formats/decision-ecs.ts";
 import { validateOcsf } from "../../support/standards/ocsf.ts";
 import { validateEcs } from "../../support/standards/ecs.ts";
+import { unsignedAttestation } from "../../support/attestations.ts";
 
-function attestation(id: string, action: string, requiresOverride: boolean): Attestation {
-  return {
-    executionId: id,
-    execution_fingerprint: "f".repeat(64),
-    policyId: "loan-approval",
-    policyVersion: "1.2.0",
-    schemaVersion: "1.0.0",
-    runtimeVersion: "0.1.0",
-    runtimeHash: "sha256:" + "a".repeat(64),
-    signalsHash: "b".repeat(64),
-    decision: {
-      action,
-      requires_override: requiresOverride,
-      reason: "r",
-      ruleId: action === "approve" ? "default" : "large",
-    },
-    execution_state: requiresOverride ? "pending_override" : "approved",
-    bundleHash: "sha256:" + "c".repeat(64),
-    manifestHash: "sha256:" + "d".repeat(64),
-    bundleRevision: 3,
-    signerKeyId: "ed25519:0123456789abcdef",
-    issuedAt: "2026-12-01T10:00:00.000Z",
-    signature: "sig",
-  } as Attestation;
-}
+const attestation = (id: string, action: string, requiresOverride: boolean): Attestation =>
+  unsignedAttestation(id, { action, requiresOverride });
 
 const signals = { credit_score: 720, country: "IN", amount: 60_000, flagged: false };
 const caller = { apiKeyId: "executor-1", requestId: "req-1", clientIp: "10.1.2.3" };
