@@ -18,3 +18,24 @@ export {
   type GeneratedKeyPair,
 } from "./keys.ts";
 export { SigningDomain, signingMessage, signPayload, verifyPayload, verifyMessage } from "./signing.ts";
+export {
+  leafHash,
+  nodeHash,
+  emptyTreeHash,
+  treeHash,
+  inclusionProof,
+  consistencyProof,
+  verifyInclusion,
+  verifyConsistency,
+  MerkleProofError,
+  HASH_SIZE,
+} from "./merkle.ts";
+export {
+  signNote,
+  openNote,
+  noteVerifierKey,
+  parseNoteVerifierKey,
+  NoteError,
+  type NoteVerifier,
+} from "./note.ts";
+export { formatCheckpoint, parseCheckpoint, CheckpointError, type Checkpoint } from "./checkpoint.ts";
