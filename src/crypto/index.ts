@@ -39,3 +39,12 @@ export {
   type NoteVerifier,
 } from "./note.ts";
 export { formatCheckpoint, parseCheckpoint, CheckpointError, type Checkpoint } from "./checkpoint.ts";
+export {
+  hashesToStore,
+  rootOf,
+  proveInclusion,
+  proveConsistency,
+  type HashAt,
+  type HashReader,
+  type StoredHash,
+} from "./merkle-log.ts";
