@@ -15,3 +15,4 @@ export {
   type KnownBundle,
   type VerifyAttestationOptions,
 } from "./attestation.ts";
+export { decisionLeafData, decisionLeafHash, DECISION_LEAF_DOMAIN } from "./log-leaf.ts";

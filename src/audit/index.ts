@@ -45,3 +45,5 @@ export {
   type ArchivedPartition,
   type SignedSeal,
 } from "./archive-seal.ts";
+export { DecisionMerkleLog, type SignedCheckpoint, type DecisionProof } from "./decision-merkle-log.ts";
+export { verifyDecisionLog, type LogProblem, type LogVerification } from "./verify-decision-log.ts";

@@ -199,6 +199,43 @@ alter table audit_decisions add column trace_id text;
 alter table audit_security_events add column trace_id text;
 `,
   },
+  {
+    version: 9,
+    name: "the verifiable decision log: Merkle leaves, stored subtree hashes and signed checkpoints",
+    sql: `
+create table decision_log_leaves (
+  idx bigint primary key check (idx >= 0),
+  execution_id text not null unique,
+  leaf_hash bytea not null check (length(leaf_hash) = 32),
+  issued_at timestamptz not null,
+  logged_at timestamptz not null default now()
+);
+create index decision_log_leaves_issued on decision_log_leaves (issued_at);
+create table decision_log_hashes (
+  level smallint not null check (level >= 0),
+  n bigint not null check (n >= 0),
+  hash bytea not null check (length(hash) = 32),
+  primary key (level, n)
+);
+create table decision_log_checkpoints (
+  size bigint primary key check (size > 0),
+  root bytea not null check (length(root) = 32),
+  note text not null,
+  created_at timestamptz not null default now()
+);
+-- Append-only whatever the role, like the security events: the log is evidence.
+create function decision_log_append_only() returns trigger language plpgsql as $$
+begin
+  raise exception '% is append-only', tg_table_name;
+end $$;
+create trigger decision_log_leaves_append_only before update or delete on decision_log_leaves
+  for each row execute function decision_log_append_only();
+create trigger decision_log_hashes_append_only before update or delete on decision_log_hashes
+  for each row execute function decision_log_append_only();
+create trigger decision_log_checkpoints_append_only before update or delete on decision_log_checkpoints
+  for each row execute function decision_log_append_only();
+`,
+  },
 ];
 
 /** The schema lacks migrations and this role may not apply them: the owner must (`parmana audit migrate`). */

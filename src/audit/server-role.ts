@@ -14,6 +14,9 @@ const APPEND_ONLY = [
   "audit_security_events",
   "audit_overrides",
   "consumed_executions",
+  "decision_log_leaves",
+  "decision_log_hashes",
+  "decision_log_checkpoints",
 ] as const;
 
 /** The statements granting `role` the server's privileges (idempotent; re-run after every migration). */

@@ -5,6 +5,7 @@ import { AuditStore, connectPostgres, type ChainBreak, type RollupMismatch } fro
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
 import { ARCHIVE_USAGE, archiveCommand, sealStart, verifyArchiveCommand } from "./audit-archive.ts";
 import { MIGRATE_USAGE, migrateCommand } from "./audit-migrate.ts";
+import { VERIFY_LOG_USAGE, verifyLogCommand } from "./audit-verify-log.ts";
 
 export const AUDIT_USAGE = `Usage:
   parmana audit verify-chain [--database-url URL] [--from-seal SEAL] [--json]
@@ -12,6 +13,7 @@ export const AUDIT_USAGE = `Usage:
       first row, or after an archive from its seal's last row — and checks the hourly rollup against it
 ${ARCHIVE_USAGE}
 ${MIGRATE_USAGE}
+${VERIFY_LOG_USAGE}
 
 Exit 0 when everything verifies, 1 naming the first row that was edited, inserted or deleted (or the first hour
 whose rollup differs, or the archive file and row), 2 on a usage or connection error.`;
@@ -41,15 +43,21 @@ function report(
   else io.out(`intact: ${String(checked)} rows verify, and the /audit/security rollup matches them`);
 }
 
+const SUBCOMMANDS: Readonly<Record<string, (args: readonly string[], io: CliIo) => Promise<number>>> = {
+  archive: (args, io) => archiveCommand(args, io, process.env),
+  "verify-archive": (args, io) => verifyArchiveCommand(args, io),
+  migrate: (args, io) => migrateCommand(args, io, process.env),
+  "verify-log": (args, io) => verifyLogCommand(args, io, process.env),
+};
+
 export async function auditCommand(args: readonly string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub === "archive") return archiveCommand(rest, io, process.env);
-  if (sub === "verify-archive") return verifyArchiveCommand(rest, io);
-  if (sub === "migrate") return migrateCommand(rest, io, process.env);
+  const other = sub !== undefined && Object.hasOwn(SUBCOMMANDS, sub) ? SUBCOMMANDS[sub] : undefined;
+  if (other) return other(rest, io);
   if (sub !== "verify-chain")
     throw new UsageError(
       sub === undefined
-        ? "audit needs a subcommand: verify-chain, archive, verify-archive or migrate"
+        ? "audit needs a subcommand: verify-chain, verify-log, archive, verify-archive or migrate"
         : `unknown audit subcommand '${sub}'`,
     );
   const { values } = parseArgs({

@@ -1,0 +1,175 @@
+// The verifiable decision log in Postgres (issue 23): every decision of audit_decisions appended, in order, as a
+// leaf of a Merkle log (src/crypto/merkle-log.ts: leaves, stored subtree hashes), and each integration round
+// ending in a signed checkpoint (a C2SP signed note). One integrator at a time across replicas: a round holds a
+// transaction-scoped advisory lock, so whichever replica takes it is the leader for that round.
+//
+// Which decisions a round takes: those not yet logged, issued no earlier than LOOKBACK before the newest logged
+// one — a decision is written within its audit timeout of its issuedAt, so one that commits late (a slower
+// group commit beside a faster one) is still found, while a round reads only recent partitions.
+import type { Attestation } from "../attest/index.ts";
+import { decisionLeafHash } from "../attest/index.ts";
+import {
+  formatCheckpoint,
+  hashesToStore,
+  proveConsistency,
+  proveInclusion,
+  rootOf,
+  signNote,
+  type HashAt,
+  type HashReader,
+  type SigningKey,
+  type StoredHash,
+} from "../crypto/index.ts";
+import { insertRows, type Column } from "./rows.ts";
+import type { SqlClient, SqlExecutor } from "./sql.ts";
+
+const INTEGRATOR_LOCK = 7_271_004;
+const LOOKBACK_MS = 120_000;
+
+export interface SignedCheckpoint {
+  readonly size: number;
+  readonly root: Buffer;
+  /** The checkpoint as a C2SP signed note. */
+  readonly note: string;
+}
+
+export interface DecisionProof {
+  readonly executionId: string;
+  readonly index: number;
+  readonly leafHash: Buffer;
+  readonly checkpoint: SignedCheckpoint;
+  readonly proof: readonly Buffer[];
+}
+
+const key = (level: number, n: number): string => `${String(level)}/${String(n)}`;
+
+/** Reads stored hashes from the database, and those a round has computed but not yet written. */
+function reader(db: SqlExecutor, pending: Map<string, Buffer>): HashReader {
+  return {
+    async read(at: readonly HashAt[]): Promise<readonly Buffer[]> {
+      const missing = at.filter((a) => !pending.has(key(a.level, a.n)));
+      const found = new Map(pending);
+      if (missing.length > 0) {
+        const rows = await db.query<{ level: number; n: string; hash: Buffer }>(
+          `select h.level, h.n::text as n, h.hash from decision_log_hashes h
+           join unnest($1::smallint[], $2::bigint[]) as want(level, n) on h.level = want.level and h.n = want.n`,
+          [missing.map((a) => a.level), missing.map((a) => String(a.n))],
+        );
+        for (const r of rows) found.set(key(r.level, Number(r.n)), Buffer.from(r.hash));
+      }
+      return at.map((a) => {
+        const hash = found.get(key(a.level, a.n));
+        if (!hash) throw new Error(`the decision log lacks its stored hash ${key(a.level, a.n)}`);
+        return hash;
+      });
+    },
+  };
+}
+
+const LEAF_COLUMNS: readonly Column[] = [
+  { name: "idx", type: "bigint" },
+  { name: "execution_id", type: "text" },
+  { name: "leaf_hash", type: "bytea" },
+  { name: "issued_at", type: "timestamptz" },
+];
+const HASH_COLUMNS: readonly Column[] = [
+  { name: "level", type: "smallint" },
+  { name: "n", type: "bigint" },
+  { name: "hash", type: "bytea" },
+];
+
+const parsed = (stored: Attestation | string): Attestation =>
+  typeof stored === "string" ? (JSON.parse(stored) as Attestation) : stored;
+
+export class DecisionMerkleLog {
+  readonly #db: SqlClient;
+  readonly #origin: string;
+  readonly #signer: SigningKey;
+
+  /** `origin`: the log's name in its checkpoints (and its note key's name); the same on every replica. */
+  constructor(db: SqlClient, origin: string, signer: SigningKey) {
+    this.#db = db;
+    this.#origin = origin;
+    this.#signer = signer;
+  }
+
+  /** Appends up to `limit` unlogged decisions and signs a checkpoint; returns how many were added. */
+  async integrate(limit = 5_000): Promise<{ added: number; size: number }> {
+    return this.#db.transaction(async (tx) => {
+      await tx.query("select pg_advisory_xact_lock($1)", [INTEGRATOR_LOCK]);
+      const [state] = await tx.query<{ size: string; newest: string | null }>(
+        `select count(*)::text as size, max(issued_at)::text as newest from decision_log_leaves`,
+      );
+      const size = Number(state?.size ?? 0);
+      const since =
+        state?.newest === null || state?.newest === undefined
+          ? null
+          : new Date(new Date(state.newest).getTime() - LOOKBACK_MS);
+      const rows = await tx.query<{
+        execution_id: string;
+        attestation: Attestation | string;
+        issued_at: Date | string;
+      }>(
+        `select d.execution_id, d.attestation, d.issued_at from audit_decisions d
+         where ($1::timestamptz is null or d.issued_at >= $1)
+           and not exists (select 1 from decision_log_leaves l where l.execution_id = d.execution_id)
+         order by d.id limit $2`,
+        [since, limit],
+      );
+      if (rows.length === 0) return { added: 0, size };
+      const pending = new Map<string, Buffer>();
+      const read = reader(tx, pending);
+      const stored: StoredHash[] = [];
+      const leaves: unknown[][] = [];
+      for (const [i, row] of rows.entries()) {
+        const leaf = decisionLeafHash(parsed(row.attestation));
+        const hashes = await hashesToStore(size + i, leaf, read);
+        for (const h of hashes) pending.set(key(h.level, h.n), h.hash);
+        stored.push(...hashes);
+        leaves.push([size + i, row.execution_id, leaf, row.issued_at]);
+      }
+      await insertRows(tx, "decision_log_leaves", LEAF_COLUMNS, leaves);
+      await insertRows(
+        tx,
+        "decision_log_hashes",
+        HASH_COLUMNS,
+        stored.map((h) => [h.level, h.n, h.hash]),
+      );
+      const newSize = size + rows.length;
+      const root = await rootOf(newSize, read);
+      const text = formatCheckpoint({ origin: this.#origin, size: newSize, root, extensions: [] });
+      await tx.query("insert into decision_log_checkpoints (size, root, note) values ($1, $2, $3)", [
+        newSize,
+        root,
+        signNote(text, this.#origin, this.#signer),
+      ]);
+      return { added: rows.length, size: newSize };
+    });
+  }
+
+  async latestCheckpoint(): Promise<SignedCheckpoint | undefined> {
+    const [row] = await this.#db.query<{ size: string; root: Buffer; note: string }>(
+      // ORDER BY names the column: the alias is text, and "50" sorts after "120".
+      "select size::text as size, root, note from decision_log_checkpoints c order by c.size desc limit 1",
+    );
+    return row ? { size: Number(row.size), root: Buffer.from(row.root), note: row.note } : undefined;
+  }
+
+  /** The inclusion proof of a decision against the latest checkpoint (undefined: not logged yet). */
+  async proof(executionId: string): Promise<DecisionProof | undefined> {
+    const checkpoint = await this.latestCheckpoint();
+    const [leaf] = await this.#db.query<{ idx: string; leaf_hash: Buffer }>(
+      "select idx::text as idx, leaf_hash from decision_log_leaves where execution_id = $1",
+      [executionId],
+    );
+    if (!checkpoint || !leaf || Number(leaf.idx) >= checkpoint.size) return undefined;
+    const index = Number(leaf.idx);
+    const proof = await proveInclusion(checkpoint.size, index, reader(this.#db, new Map()));
+    return { executionId, index, leafHash: Buffer.from(leaf.leaf_hash), checkpoint, proof };
+  }
+
+  /** The consistency proof from the checkpoint of `from` leaves to the one of `to`. */
+  async consistency(from: number, to: number): Promise<readonly Buffer[]> {
+    return proveConsistency(to, from, reader(this.#db, new Map()));
+  }
+}
