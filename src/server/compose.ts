@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import {
   AuditStore,
+  DecisionMerkleLog,
   connectPostgres,
   migrate,
   openPglite,
@@ -40,6 +41,7 @@ import {
   type ReplayStore,
 } from "../replay/index.ts";
 import { ApiAccessLog } from "./access-log.ts";
+import { startIntegrator } from "./decision-log-integrator.ts";
 import { ApiKeyRing, loadApiKeyFile } from "./api-keys.ts";
 import { BundleRegistry, watchBundles, type BundleFailure } from "./bundle-registry.ts";
 import { ConfigError, type RedisSettings, type ServerConfig } from "./config.ts";
@@ -317,6 +319,22 @@ function startExport(
   relay.start();
 }
 
+/** The verifiable decision log and its integrator, on Postgres (the embedded database keeps none). */
+function verifiableLog(
+  config: ServerConfig,
+  sql: SqlClient | undefined,
+  signer: SigningKey,
+  logger: Logger,
+  resources: ResourceStack,
+): DecisionMerkleLog | undefined {
+  if (!sql || sql.kind !== "postgres" || !config.decisionLog.enabled) return undefined;
+  const log = new DecisionMerkleLog(sql, config.decisionLog.origin, signer);
+  resources.add("decision log integrator", startIntegrator(log, config.decisionLog.intervalMs, logger), (i) =>
+    i.stop(),
+  );
+  return log;
+}
+
 async function replayStore(
   config: ServerConfig,
   logger: Logger,
@@ -374,6 +392,7 @@ async function composeInto(
   watchBundleDirectory(config, bundles, events, logger, resources);
   const keys = await apiKeys(config, dev, logger, resources);
   startExport(config, sql, metrics, logger, resources);
+  const merkleLog = verifiableLog(config, sql, signer, logger, resources);
   const accessLog = audit
     ? resources.add(
         "API access log",
@@ -398,6 +417,7 @@ async function composeInto(
     redis,
     accessLog,
     shadow: new ShadowLog(metrics.shadowEvaluations),
+    merkleLog,
   };
 }
 

@@ -63,6 +63,8 @@ export interface ServerConfig {
   readonly export: ExportConfig;
   /** Bundles evaluated in shadow of another version (PARMANA_SHADOW_BUNDLES). */
   readonly shadowBundles: readonly ShadowBinding[];
+  /** The verifiable decision log (Postgres only): integrated every intervalMs, checkpoints named origin. */
+  readonly decisionLog: { readonly enabled: boolean; readonly origin: string; readonly intervalMs: number };
 }
 
 export interface RedisSettings {
@@ -271,7 +273,24 @@ export function loadServerConfig(source: Source): ServerConfig {
     instance: text(source, "HOSTNAME") ?? hostname(),
     export: exportConfig(source),
     shadowBundles: shadowBindings(source),
+    decisionLog: {
+      enabled: boolean(source, "PARMANA_DECISION_LOG", true),
+      origin: logOrigin(source),
+      intervalMs: integer(source, "PARMANA_DECISION_LOG_INTERVAL_MS", 1_000, 50, 3_600_000),
+    },
   };
+}
+
+const ORIGIN = /^[\x21-\x2a\x2c-\x7e]{1,255}$/;
+
+/** The decision log's origin: its checkpoints' first line and their note key's name (no spaces, no "+"). */
+function logOrigin(source: Source): string {
+  const origin = text(source, "PARMANA_DECISION_LOG_ORIGIN") ?? "parmana/decisions";
+  if (!ORIGIN.test(origin))
+    throw new ConfigError(
+      `PARMANA_DECISION_LOG_ORIGIN=${JSON.stringify(origin)} must be printable ASCII without spaces or +`,
+    );
+  return origin;
 }
 
 /** What `parmana server` cannot run without; each missing piece is named. */

@@ -2,7 +2,7 @@
 import type { ReplayRedis } from "../replay/index.ts";
 import type { SigningKey } from "../crypto/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
-import type { AuditStore } from "../audit/index.ts";
+import type { AuditStore, DecisionMerkleLog } from "../audit/index.ts";
 import type { Clock, DecisionLog } from "../decisions/index.ts";
 import type { SecurityEventBus } from "../events/index.ts";
 import type { ApiKey, ApiKeyRing, Scope } from "./api-keys.ts";
@@ -31,6 +31,8 @@ export interface ServerContext {
   readonly accessLog: ApiAccessLog | undefined;
   /** Shadow evaluations: counted, the latest disagreements kept (GET /audit/shadow). */
   readonly shadow: ShadowLog;
+  /** The verifiable decision log (absent without Postgres, or when PARMANA_DECISION_LOG=false). */
+  readonly merkleLog?: DecisionMerkleLog | undefined;
 }
 
 declare module "fastify" {

@@ -252,6 +252,33 @@ export const DecisionsPage = Type.Object({ decisions: Type.Array(DecisionSummary
 export const DecisionDetail = Type.Object({ ...DecisionSummary.properties, attestation: Attestation });
 export const ExecutionParams = Type.Object({ executionId: ExecutionId });
 
+const Base64Hash = Type.String({ description: "a SHA-256 hash, base64" });
+export const LogCheckpoint = Type.Object({
+  size: Type.Integer({ minimum: 1 }),
+  root: Base64Hash,
+  note: Type.String({ description: "the checkpoint as a C2SP signed note (c2sp.org/tlog-checkpoint)" }),
+});
+export const DecisionLogProof = Type.Object({
+  executionId: ExecutionId,
+  index: Type.Integer({ minimum: 0, description: "the decision's leaf index" }),
+  leafHash: Base64Hash,
+  treeSize: Type.Integer({ minimum: 1 }),
+  proof: Type.Array(Base64Hash, { description: "the RFC 9162 inclusion proof against the checkpoint" }),
+  checkpoint: Type.String({ description: "the signed note the proof is against" }),
+});
+const TreeSize = Type.String({ pattern: "^[1-9][0-9]{0,14}$", description: "a tree size" });
+export const ConsistencyQuery = Type.Object(
+  { from: TreeSize, to: Type.Optional(TreeSize) },
+  { additionalProperties: false },
+);
+export const LogConsistency = Type.Object({
+  from: Type.Integer({ minimum: 1 }),
+  to: Type.Integer({ minimum: 1 }),
+  proof: Type.Array(Base64Hash, {
+    description: "the RFC 9162 consistency proof from the tree of from to to",
+  }),
+});
+
 export const Verifications = Type.Array(
   Type.Object({ valid: Type.Boolean(), checks: Checks, signerKeyId: Nullable, verifiedAt: Type.String() }),
 );

@@ -1,7 +1,7 @@
 // The audit routes: always registered; with no audit database they answer 503 AUDIT_DB_UNAVAILABLE.
 import type { FastifyInstance } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { AuditStore } from "../../audit/index.ts";
+import type { AuditStore, DecisionMerkleLog } from "../../audit/index.ts";
 import type { ServerContext } from "../context.ts";
 import { ApiError, ErrorCode } from "../errors.ts";
 import {
@@ -15,6 +15,10 @@ import {
   SecurityQuery,
   SecuritySummary,
   ShadowQuery,
+  ConsistencyQuery,
+  DecisionLogProof,
+  LogCheckpoint,
+  LogConsistency,
   ShadowReport,
   Stats,
   Verifications,
@@ -76,6 +80,25 @@ async function query<T>(ctx: ServerContext, work: (audit: AuditStore) => Promise
     throw new ApiError(503, ErrorCode.auditDbUnavailable, "the audit database is unavailable");
   }
 }
+
+/** The verifiable decision log, or 503 when this server keeps none. */
+async function fromLog<T>(ctx: ServerContext, work: (log: DecisionMerkleLog) => Promise<T>): Promise<T> {
+  const log = ctx.merkleLog;
+  if (!log)
+    throw new ApiError(
+      503,
+      ErrorCode.auditDbUnavailable,
+      "this server keeps no verifiable decision log (it needs a Postgres AUDIT_DATABASE_URL and PARMANA_DECISION_LOG)",
+    );
+  try {
+    return await work(log);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(503, ErrorCode.auditDbUnavailable, "the audit database is unavailable");
+  }
+}
+
+const b64 = (b: Buffer): string => b.toString("base64");
 
 export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -165,6 +188,62 @@ export function auditRoutes(app: FastifyInstance, ctx: ServerContext): void {
     "/audit/shadow",
     { ...common, schema: { ...doc, querystring: ShadowQuery, response: { 200: ShadowReport, ...errors } } },
     (request) => Promise.resolve(ctx.shadow.snapshot(parseLimit(request.query.limit))),
+  );
+
+  typed.get(
+    "/audit/checkpoint",
+    { ...common, schema: { ...doc, response: { 200: LogCheckpoint, ...errors } } },
+    async () => {
+      const checkpoint = await fromLog(ctx, (log) => log.latestCheckpoint());
+      if (!checkpoint) throw new ApiError(404, ErrorCode.notFound, "the decision log has no checkpoint yet");
+      return { size: checkpoint.size, root: b64(checkpoint.root), note: checkpoint.note };
+    },
+  );
+
+  typed.get(
+    "/audit/decisions/:executionId/proof",
+    {
+      ...common,
+      schema: { ...doc, params: ExecutionParams, response: { 200: DecisionLogProof, ...errors } },
+    },
+    async (request) => {
+      const found = await fromLog(ctx, (log) => log.proof(request.params.executionId));
+      if (!found)
+        throw new ApiError(
+          404,
+          ErrorCode.notFound,
+          `executionId ${request.params.executionId} is not in a checkpoint of the decision log (yet)`,
+        );
+      return {
+        executionId: found.executionId,
+        index: found.index,
+        leafHash: b64(found.leafHash),
+        treeSize: found.checkpoint.size,
+        proof: found.proof.map(b64),
+        checkpoint: found.checkpoint.note,
+      };
+    },
+  );
+
+  typed.get(
+    "/audit/consistency",
+    {
+      ...common,
+      schema: { ...doc, querystring: ConsistencyQuery, response: { 200: LogConsistency, ...errors } },
+    },
+    async (request) =>
+      fromLog(ctx, async (log) => {
+        const latest = await log.latestCheckpoint();
+        const from = Number(request.query.from);
+        const to = request.query.to === undefined ? (latest?.size ?? 0) : Number(request.query.to);
+        if (!latest || to > latest.size || from > to)
+          throw new ApiError(
+            400,
+            ErrorCode.validationFailed,
+            `from and to must be tree sizes with from ≤ to ≤ ${String(latest?.size ?? 0)} (the latest checkpoint)`,
+          );
+        return { from, to, proof: (await log.consistency(from, to)).map(b64) };
+      }),
   );
 
   typed.get(
