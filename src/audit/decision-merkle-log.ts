@@ -3,9 +3,10 @@
 // ending in a signed checkpoint (a C2SP signed note). One integrator at a time across replicas: a round holds a
 // transaction-scoped advisory lock, so whichever replica takes it is the leader for that round.
 //
-// Which decisions a round takes: those not yet logged, issued no earlier than LOOKBACK before the newest logged
-// one — a decision is written within its audit timeout of its issuedAt, so one that commits late (a slower
-// group commit beside a faster one) is still found, while a round reads only recent partitions.
+// Which decisions a round takes: those not yet logged, recorded (audit_decisions.created_at: the database's
+// clock, the start of the transaction that wrote them) no earlier than LOOKBACK before the newest logged one.
+// A group commit's transaction is a few statements of at most 10 s each, so one that commits late beside a
+// faster one is still found; and no replica's clock is involved.
 import type { Attestation } from "../attest/index.ts";
 import { decisionLeafHash } from "../attest/index.ts";
 import {
@@ -70,7 +71,7 @@ const LEAF_COLUMNS: readonly Column[] = [
   { name: "idx", type: "bigint" },
   { name: "execution_id", type: "text" },
   { name: "leaf_hash", type: "bytea" },
-  { name: "issued_at", type: "timestamptz" },
+  { name: "recorded_at", type: "timestamptz" },
 ];
 const HASH_COLUMNS: readonly Column[] = [
   { name: "level", type: "smallint" },
@@ -98,21 +99,21 @@ export class DecisionMerkleLog {
     return this.#db.transaction(async (tx) => {
       await tx.query("select pg_advisory_xact_lock($1)", [INTEGRATOR_LOCK]);
       // max() reads one end of each index; count(*) would read the whole log every round.
-      const [state] = await tx.query<{ size: string; newest: string | null }>(
-        `select coalesce(max(idx) + 1, 0)::text as size, max(issued_at)::text as newest from decision_log_leaves`,
+      const [state] = await tx.query<{ size: string; since: string | null }>(
+        `select coalesce(max(idx) + 1, 0)::text as size,
+                (max(recorded_at) - make_interval(secs => $1::float8 / 1000))::text as since
+         from decision_log_leaves`,
+        [LOOKBACK_MS],
       );
       const size = Number(state?.size ?? 0);
-      const since =
-        state?.newest === null || state?.newest === undefined
-          ? null
-          : new Date(new Date(state.newest).getTime() - LOOKBACK_MS);
+      const since = state?.since ?? null;
       const rows = await tx.query<{
         execution_id: string;
         attestation: Attestation | string;
-        issued_at: Date | string;
+        created_at: Date | string;
       }>(
-        `select d.execution_id, d.attestation, d.issued_at from audit_decisions d
-         where ($1::timestamptz is null or d.issued_at >= $1)
+        `select d.execution_id, d.attestation, d.created_at from audit_decisions d
+         where ($1::timestamptz is null or d.created_at >= $1)
            and not exists (select 1 from decision_log_leaves l where l.execution_id = d.execution_id)
          order by d.id limit $2`,
         [since, limit],
@@ -127,7 +128,7 @@ export class DecisionMerkleLog {
         const hashes = await hashesToStore(size + i, leaf, read);
         for (const h of hashes) pending.set(key(h.level, h.n), h.hash);
         stored.push(...hashes);
-        leaves.push([size + i, row.execution_id, leaf, row.issued_at]);
+        leaves.push([size + i, row.execution_id, leaf, row.created_at]);
       }
       await insertRows(tx, "decision_log_leaves", LEAF_COLUMNS, leaves);
       await insertRows(

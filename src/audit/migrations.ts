@@ -207,10 +207,13 @@ create table decision_log_leaves (
   idx bigint primary key check (idx >= 0),
   execution_id text not null unique,
   leaf_hash bytea not null check (length(leaf_hash) = 32),
-  issued_at timestamptz not null,
+  -- the decision's audit_decisions.created_at: the database's clock, not the deciding replica's
+  recorded_at timestamptz not null,
   logged_at timestamptz not null default now()
 );
-create index decision_log_leaves_issued on decision_log_leaves (issued_at);
+create index decision_log_leaves_recorded on decision_log_leaves (recorded_at);
+-- The integrator's look-back reads the decisions recorded in the last minutes.
+create index audit_decisions_created on audit_decisions (created_at);
 create table decision_log_hashes (
   level smallint not null check (level >= 0),
   n bigint not null check (n >= 0),

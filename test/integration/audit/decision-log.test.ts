@@ -144,3 +144,38 @@ test("decision log: integrated once across racing replicas, proofs pass Go's tlo
   assert.equal(wrongKey.code, 1);
   assert.match(wrongKey.stdout, /CHECKPOINT: the note carries no signature by/);
 });
+
+test("decision log: a decision whose transaction commits after later ones were logged is still logged", async (t) => {
+  const url = await freshDatabase(t);
+  const db = connectPostgres({ connectionString: url });
+  t.after(() => db.close());
+  await migrate(db);
+  const signer = parseSigningKey(generateSigningKeyPair().privateKeyPem);
+  const store = new AuditStore(db);
+  const log = new DecisionMerkleLog(db, ORIGIN, signer);
+  const decide = (id: string, issuedAt: Date) =>
+    store.decisionLog.recordDecision({
+      attestation: signAttestation(sampleAttestationInput({ executionId: id, issuedAt }), signer),
+      signals: {},
+      apiKeyId: null,
+      requestId: null,
+      clientIp: null,
+    });
+  await decide("early", new Date());
+  assert.equal((await log.integrate()).size, 1);
+  // A decision issued by a replica whose clock runs ten minutes behind, written by a transaction that began
+  // 30 s before the last logged one was recorded (as a slow group commit beside a fast one).
+  await decide("late", new Date(Date.now() - 600_000));
+  await db.query(
+    `update audit_decisions set created_at = (select max(recorded_at) from decision_log_leaves) - interval '30 seconds'
+     where execution_id = 'late'`,
+  );
+  assert.deepEqual(await log.integrate(), { added: 1, size: 2 });
+  const logged = await db.query<{ execution_id: string }>(
+    "select execution_id from decision_log_leaves order by idx",
+  );
+  assert.deepEqual(
+    logged.map((r) => r.execution_id),
+    ["early", "late"],
+  );
+});
