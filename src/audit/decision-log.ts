@@ -13,7 +13,7 @@ import type {
 } from "../decisions/index.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { iso, page, decodeCursor, type Page, type TimeRange } from "./paging.ts";
-import { insertRows, withoutEmptyColumn, type Column } from "./rows.ts";
+import { insertRows, jsonColumn, withoutEmptyColumn, type Column } from "./rows.ts";
 import type { SqlClient } from "./sql.ts";
 
 /** The executionId already has a decision in the log: each executionId decides once. */
@@ -107,10 +107,6 @@ const SUMMARY_COLUMNS = `execution_id as "executionId", policy_id as "policyId",
   action as decision, rule_id as "ruleId", execution_state as "executionState",
   requires_override as "requiresOverride", ${iso("issued_at")} as "issuedAt"`;
 
-/** jsonb arrives parsed from Postgres and as text from the embedded database. */
-const parsedAttestation = (stored: Attestation | string): Attestation =>
-  typeof stored === "string" ? (JSON.parse(stored) as Attestation) : stored;
-
 export class PostgresDecisionLog implements DecisionLog {
   readonly #db: SqlClient;
   readonly #decisions: GroupCommit<DecisionEntry>;
@@ -194,7 +190,7 @@ export class PostgresDecisionLog implements DecisionLog {
           entry.decidedAt,
         ],
       );
-      const record = this.#records?.override(parsedAttestation(moved.attestation), entry);
+      const record = this.#records?.override(jsonColumn(moved.attestation), entry);
       if (record) await enqueue(tx, DECISION_RECORDS, [record]);
       return true;
     });
@@ -214,7 +210,7 @@ export class PostgresDecisionLog implements DecisionLog {
       [executionId],
     );
     if (!row) return undefined;
-    return { ...row, attestation: parsedAttestation(row.attestation) };
+    return { ...row, attestation: jsonColumn(row.attestation) };
   }
 
   async decisions(filter: DecisionFilter): Promise<Page<DecisionSummary>> {

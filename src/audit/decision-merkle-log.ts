@@ -21,7 +21,7 @@ import {
   type SigningKey,
   type StoredHash,
 } from "../crypto/index.ts";
-import { insertRows, type Column } from "./rows.ts";
+import { insertRows, jsonColumn, type Column } from "./rows.ts";
 import type { SqlClient, SqlExecutor } from "./sql.ts";
 
 const INTEGRATOR_LOCK = 7_271_004;
@@ -79,9 +79,6 @@ const HASH_COLUMNS: readonly Column[] = [
   { name: "hash", type: "bytea" },
 ];
 
-const parsed = (stored: Attestation | string): Attestation =>
-  typeof stored === "string" ? (JSON.parse(stored) as Attestation) : stored;
-
 export class DecisionMerkleLog {
   readonly #db: SqlClient;
   readonly #origin: string;
@@ -124,7 +121,7 @@ export class DecisionMerkleLog {
       const stored: StoredHash[] = [];
       const leaves: unknown[][] = [];
       for (const [i, row] of rows.entries()) {
-        const leaf = decisionLeafHash(parsed(row.attestation));
+        const leaf = decisionLeafHash(jsonColumn(row.attestation));
         const hashes = await hashesToStore(size + i, leaf, read);
         for (const h of hashes) pending.set(key(h.level, h.n), h.hash);
         stored.push(...hashes);

@@ -25,7 +25,7 @@ export { SecurityEventQueries, type SecuritySummaryRow, type EventFilter } from 
 export { recordApiAccess, type ApiAccessRecord } from "./api-access-store.ts";
 export { auditStats, type AuditStats } from "./stats.ts";
 export { decodeCursor, type Page, type TimeRange } from "./paging.ts";
-export { insertRows, type Column } from "./rows.ts";
+export { insertRows, jsonColumn, type Column } from "./rows.ts";
 export {
   maintainPartitions,
   partitionsOf,

@@ -47,3 +47,8 @@ export function withoutEmptyColumn(
     rows: rows.map((row) => row.filter((_, i) => i !== at)),
   };
 }
+
+/** A jsonb column's value: parsed by the Postgres driver, text from the embedded database. */
+export function jsonColumn<T>(stored: T | string): T {
+  return typeof stored === "string" ? (JSON.parse(stored) as T) : stored;
+}

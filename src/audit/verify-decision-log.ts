@@ -5,6 +5,7 @@
 // log's right frontier (O(log n) hashes) in memory.
 import { decisionLeafHash, type Attestation } from "../attest/index.ts";
 import { emptyTreeHash, nodeHash, openNote, parseCheckpoint, type NoteVerifier } from "../crypto/index.ts";
+import { jsonColumn } from "./rows.ts";
 import type { SqlClient } from "./sql.ts";
 
 export type LogProblem =
@@ -86,8 +87,7 @@ export async function verifyDecisionLog(
         problems.push({ kind: "deleted", index, executionId: row.execution_id });
         continue;
       }
-      const attestation =
-        typeof row.attestation === "string" ? (JSON.parse(row.attestation) as Attestation) : row.attestation;
+      const attestation = jsonColumn(row.attestation);
       if (!decisionLeafHash(attestation).equals(stored) || attestation.executionId !== row.execution_id)
         problems.push({ kind: "edited", index, executionId: row.execution_id });
     }

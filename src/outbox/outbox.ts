@@ -2,7 +2,7 @@
 // inside the transaction that stores what they tell of; a relay claims a batch for a sink (FOR UPDATE SKIP
 // LOCKED, so replicas share the work), marks it delivered in the same transaction, and rows every sink has
 // had are pruned after a retention.
-import { insertRows, type SqlClient, type SqlExecutor } from "../audit/index.ts";
+import { insertRows, jsonColumn, type SqlClient, type SqlExecutor } from "../audit/index.ts";
 import type { SecurityEvent } from "../events/index.ts";
 import { SECURITY_EVENTS, type OutboxStream } from "./stream.ts";
 
@@ -77,7 +77,7 @@ export async function claimBatch<T>(
     .filter((r) => !done.has(r.id))
     .map((r) => ({
       id: r.id,
-      record: typeof r.record === "string" ? (JSON.parse(r.record) as T) : r.record,
+      record: jsonColumn(r.record),
     }));
   return { fresh, size: rows.length, floor: BigInt(first.id) - 1n };
 }

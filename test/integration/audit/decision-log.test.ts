@@ -2,7 +2,7 @@
 // (two replicas racing never log a decision twice), each round signs a C2SP checkpoint that Go's sumdb/note
 // opens, and the inclusion and consistency proofs served pass Go's sumdb/tlog. `parmana audit verify-log`
 // finds the log intact, then names a decision deleted by the database owner, and one edited.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -28,13 +28,22 @@ const run = promisify(execFile);
 const b64 = (b: Buffer): string => b.toString("base64");
 const ORIGIN = "parmana.test/decisions";
 
-test("decision log: integrated once across racing replicas, proofs pass Go's tlog, and verify-log names a deleted and an edited decision", async (t) => {
+/** A fresh, migrated database, a signing key for the checkpoints and the audit store that records decisions. */
+async function logDatabase(t: TestContext) {
   const url = await freshDatabase(t);
   const db = connectPostgres({ connectionString: url });
   t.after(() => db.close());
   await migrate(db);
-  const signer = parseSigningKey(generateSigningKeyPair().privateKeyPem);
-  const store = new AuditStore(db);
+  return {
+    url,
+    db,
+    signer: parseSigningKey(generateSigningKeyPair().privateKeyPem),
+    store: new AuditStore(db),
+  };
+}
+
+test("decision log: integrated once across racing replicas, proofs pass Go's tlog, and verify-log names a deleted and an edited decision", async (t) => {
+  const { url, db, signer, store } = await logDatabase(t);
   const record = async (from: number, to: number): Promise<void> => {
     await Promise.all(
       Array.from({ length: to - from }, (_, i) =>
@@ -146,12 +155,7 @@ test("decision log: integrated once across racing replicas, proofs pass Go's tlo
 });
 
 test("decision log: a decision whose transaction commits after later ones were logged is still logged", async (t) => {
-  const url = await freshDatabase(t);
-  const db = connectPostgres({ connectionString: url });
-  t.after(() => db.close());
-  await migrate(db);
-  const signer = parseSigningKey(generateSigningKeyPair().privateKeyPem);
-  const store = new AuditStore(db);
+  const { db, signer, store } = await logDatabase(t);
   const log = new DecisionMerkleLog(db, ORIGIN, signer);
   const decide = (id: string, issuedAt: Date) =>
     store.decisionLog.recordDecision({
