@@ -26,11 +26,31 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   );
 }
 
+/**
+ * Creates a topic and waits until every partition has a leader. kafkajs's own `waitForLeaders` gives up on the
+ * first UNKNOWN_TOPIC_OR_PARTITION a broker answers before the new topic's metadata reached it (retriable,
+ * but only LEADER_NOT_AVAILABLE is retried there), which a broker just started answers now and then; so the
+ * wait is here, on the topic's metadata, retrying every retriable error until a deadline.
+ */
 export async function createTopic(kafka: KafkaService, topic: string, partitions = 3): Promise<void> {
   const admin = kafkaClient(`admin-${randomUUID()}`, kafka).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const led = await admin.fetchTopicMetadata({ topics: [topic] }).then(
+        ({ topics }) =>
+          topics[0]?.partitions.length === partitions && topics[0].partitions.every((p) => p.leader >= 0),
+        (error: unknown) => {
+          if ((error as { retriable?: boolean }).retriable === true) return false;
+          throw error;
+        },
+      );
+      if (led) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition in 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }

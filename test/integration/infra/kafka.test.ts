@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { Partitioners, type Consumer } from "kafkajs";
 import { kafkaClient } from "../../support/clients.ts";
+import { createTopic } from "../../support/kafka-consumer.ts";
 import { kafkaService, usingService } from "../../support/services.ts";
 
 const kafka = kafkaService();
@@ -55,10 +56,7 @@ test("kafka: an idempotent acks=all producer writes 1,000 keyed records and a co
   try {
     await usingService(kafka, async () => {
       await admin.connect();
-      assert.equal(
-        await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }),
-        true,
-      );
+      await createTopic(kafka, topic, 3);
 
       const sent = new Map<string, string>();
       for (let i = 0; i < RECORDS; i++) sent.set(`key-${String(i)}`, JSON.stringify({ n: i }));
