@@ -11,6 +11,7 @@ import {
   type PublicKey,
   type SigningKey,
 } from "../crypto/index.ts";
+import { isBatchShaped, verifyBatchSignature } from "./batch-proof.ts";
 
 export const ExecutionState = { completed: "completed", pendingOverride: "pending_override" } as const;
 export type ExecutionState = (typeof ExecutionState)[keyof typeof ExecutionState];
@@ -40,8 +41,22 @@ export interface UnsignedAttestation {
   readonly issuedAt: string;
 }
 
+/**
+ * Where a batch-signed attestation sits in its batch: `signature` then signs the batch's Merkle root (domain
+ * PARMANA_ATTESTATION_BATCH_V1), and `path` (hex hashes, RFC 9162 audit path) leads from this attestation's
+ * leaf to it. See batch.ts.
+ */
+export interface AttestationBatch {
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  /** Hex hashes (a plain array: the API schema types it so). */
+  readonly path: string[];
+}
+
 export interface Attestation extends UnsignedAttestation {
   readonly signature: string;
+  /** Present when the attestation was signed in a batch; absent for one signed alone. */
+  readonly batch?: AttestationBatch;
 }
 
 /**
@@ -79,12 +94,12 @@ export interface AttestationInput {
   readonly issuedAt: Date;
 }
 
-/** Builds and signs an attestation; the signature covers every other field in domain PARMANA_ATTESTATION_V1. */
-export function signAttestation(input: AttestationInput, key: SigningKey): Attestation {
+/** The attestation's fields but the signature, members in canonical order. */
+export function unsignedAttestation(input: AttestationInput, key: SigningKey): UnsignedAttestation {
   const canonicalSignals = canonicalize(input.signals);
   const { action, reason, requires_override } = input.decision;
   // Members in canonical (UTF-16 code unit) order, so that canonicalisation needs no reordering copy.
-  const unsigned: UnsignedAttestation = {
+  return {
     bundleHash: input.bundleHash,
     bundleRevision: input.bundleRevision,
     decision: { action, reason, requires_override, ruleId: input.decision.ruleId },
@@ -101,6 +116,11 @@ export function signAttestation(input: AttestationInput, key: SigningKey): Attes
     signalsHash: sha256Hex(canonicalSignals),
     signerKeyId: key.keyId,
   };
+}
+
+/** Builds and signs an attestation; the signature covers every other field in domain PARMANA_ATTESTATION_V1. */
+export function signAttestation(input: AttestationInput, key: SigningKey): Attestation {
+  const unsigned = unsignedAttestation(input, key);
   return { ...unsigned, signature: signPayload(SigningDomain.attestation, unsigned, key) };
 }
 
@@ -164,7 +184,8 @@ export function isAttestationShaped(value: unknown): value is Attestation {
     typeof decision["action"] === "string" &&
     typeof decision["requires_override"] === "boolean" &&
     typeof decision["reason"] === "string" &&
-    typeof decision["ruleId"] === "string"
+    typeof decision["ruleId"] === "string" &&
+    (a["batch"] === undefined || isBatchShaped(a["batch"]))
   );
 }
 
@@ -187,7 +208,8 @@ function firstFailure(checks: AttestationChecks): string | undefined {
 }
 
 /**
- * Verifies an attestation against trusted public keys. Never throws on hostile input: anything that is not
+ * Verifies an attestation against trusted public keys, signed alone or in a batch (its `batch` path then leads
+ * to the root the signature covers). Never throws on hostile input: anything that is not
  * an attestation is reported invalid with every check false.
  */
 export function verifyAttestation(
@@ -203,12 +225,15 @@ export function verifyAttestation(
       reason: "not an attestation: a field is missing or of the wrong type",
     };
   }
-  const { signature, ...unsigned } = attestation;
+  const { signature, batch, ...unsigned } = attestation;
   const key = trustedKeys.find((k) => k.keyId === attestation.signerKeyId);
   let signatureVerified: boolean;
   try {
     signatureVerified =
-      key !== undefined && verifyPayload(SigningDomain.attestation, unsigned, signature, key);
+      key !== undefined &&
+      (batch
+        ? verifyBatchSignature(unsigned, batch, signature, key)
+        : verifyPayload(SigningDomain.attestation, unsigned, signature, key));
   } catch {
     signatureVerified = false; // e.g. a lone surrogate planted in a field cannot be canonicalised
   }

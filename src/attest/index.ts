@@ -1,13 +1,15 @@
-// Attestations: execution fingerprint, signals hash, build/sign/verify. Pure and synchronous.
+// Attestations: execution fingerprint, signals hash, build/sign/verify, alone or in batches. Pure and synchronous.
 export {
   ExecutionState,
   executionFingerprint,
   signalsHash,
   signAttestation,
+  unsignedAttestation,
   verifyAttestation,
   isAttestationShaped,
   type Attestation,
   type UnsignedAttestation,
+  type AttestationBatch,
   type AttestationInput,
   type AttestationChecks,
   type AttestationVerification,
@@ -16,3 +18,13 @@ export {
   type VerifyAttestationOptions,
 } from "./attestation.ts";
 export { decisionLeafData, decisionLeafHash, DECISION_LEAF_DOMAIN } from "./log-leaf.ts";
+export { signAttestationBatch, checkAttestationBatch, type SignedBatch } from "./batch.ts";
+export {
+  MAX_BATCH_SIZE,
+  attestationLeaf,
+  batchRoot,
+  batchRootPayload,
+  isBatchShaped,
+  verifyBatchSignature,
+  type BatchRootPayload,
+} from "./batch-proof.ts";

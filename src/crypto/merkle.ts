@@ -119,20 +119,22 @@ const toRightEdge = (w: Walk): void => {
 /** Whether the proof's next hash is a left sibling (the RFC's "LSB(fn) is set or fn is equal to sn"). */
 const fromLeft = (w: Walk): boolean => isOdd(w.fn) || w.fn === w.sn;
 
-/** RFC 9162 §2.1.3.2: whether `proof` places the leaf hash at `index` in the tree of `size` with `root`. */
-export function verifyInclusion(
+/**
+ * RFC 9162 §2.1.3.2 up to the comparison: the root that `proof` leads to from the leaf hash at `index` in a tree
+ * of `size`, or undefined when the proof has the wrong length or shape for that position.
+ */
+export function rootFromInclusion(
   leaf: Uint8Array,
   index: number,
   size: number,
   proof: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
+): Buffer | undefined {
   const positioned = Number.isSafeInteger(index) && Number.isSafeInteger(size) && index >= 0 && index < size;
-  if (!positioned || !isHash(leaf) || !isHash(root) || !proof.every(isHash)) return false;
+  if (!positioned || !isHash(leaf) || !proof.every(isHash)) return undefined;
   const w: Walk = { fn: index, sn: size - 1 };
-  let r: Uint8Array = leaf;
+  let r: Buffer = Buffer.from(leaf);
   for (const p of proof) {
-    if (w.sn === 0) return false;
+    if (w.sn === 0) return undefined;
     if (fromLeft(w)) {
       r = nodeHash(p, r);
       toRightEdge(w);
@@ -141,7 +143,64 @@ export function verifyInclusion(
     }
     up(w);
   }
-  return w.sn === 0 && same(r, root);
+  return w.sn === 0 ? r : undefined;
+}
+
+/** RFC 9162 §2.1.3.2: whether `proof` places the leaf hash at `index` in the tree of `size` with `root`. */
+export function verifyInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  const computed = rootFromInclusion(leaf, index, size, proof);
+  return computed !== undefined && isHash(root) && same(computed, root);
+}
+
+/** A whole tree built once, for handing every leaf its audit path (a signing batch). */
+export interface BuiltTree {
+  readonly root: Buffer;
+  readonly size: number;
+  /** PATH(index, D[size]), equal to inclusionProof(leaves, index), in O(log n). */
+  path(index: number): Buffer[];
+}
+
+/**
+ * Builds the tree of `leaves` (their hashes) level by level — the RFC's split at the largest power of two is the
+ * same tree as pairing left to right and carrying a lone last node up unchanged — so that all n audit paths
+ * cost O(n) hashes in all instead of O(n) each.
+ */
+export function buildTree(leaves: readonly Uint8Array[]): BuiltTree {
+  if (leaves.length === 0) throw new MerkleProofError("a tree to prove inclusion in needs a leaf");
+  const levels: Buffer[][] = [leaves.map((l) => Buffer.from(l))];
+  for (let level = levels[0] as Buffer[]; level.length > 1;) {
+    const next: Buffer[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const right = level[i + 1];
+      next.push(right ? nodeHash(level[i] as Buffer, right) : (level[i] as Buffer));
+    }
+    levels.push(next);
+    level = next;
+  }
+  const size = leaves.length;
+  return {
+    root: (levels[levels.length - 1] as Buffer[])[0] as Buffer,
+    size,
+    path(index: number): Buffer[] {
+      checkSize(index, "leaf index");
+      if (index >= size)
+        throw new MerkleProofError(`leaf ${String(index)} is not in a tree of ${String(size)}`);
+      const proof: Buffer[] = [];
+      let m = index;
+      for (const level of levels.slice(0, -1)) {
+        const sibling = level[m ^ 1];
+        if (sibling) proof.push(sibling);
+        m = Math.floor(m / 2);
+      }
+      return proof;
+    },
+  };
 }
 
 function isPowerOfTwo(n: number): boolean {

@@ -7,6 +7,8 @@ import type { PublicKey, SigningKey } from "./keys.ts";
 export const SigningDomain = {
   bundle: "PARMANA_BUNDLE_V1",
   attestation: "PARMANA_ATTESTATION_V1",
+  /** A batch of attestations: the root of the Merkle tree whose leaves are their PARMANA_ATTESTATION_V1 messages. */
+  attestationBatch: "PARMANA_ATTESTATION_BATCH_V1",
   override: "PARMANA_OVERRIDE_V1",
   archiveSeal: "PARMANA_ARCHIVE_SEAL_V1",
 } as const;

@@ -7,12 +7,7 @@
 // issued, no audit row, no replay_attempt) — a caller whose request timed out can ask again. A different
 // fingerprint is a replay (INV-013 and a replay_attempt); an id still in flight is 409 either way. The original
 // is read from the decision log, so without an audit database a retry is refused as before.
-import {
-  executionFingerprint,
-  signAttestation,
-  verifyAttestation,
-  type Attestation,
-} from "../attest/index.ts";
+import { executionFingerprint, type Attestation, type AttestationInput } from "../attest/index.ts";
 import { DuplicateExecutionIdError } from "../audit/index.ts";
 import type { VerifiedBundle } from "../bundle/index.ts";
 import { SecurityEventType } from "../events/index.ts";
@@ -23,6 +18,7 @@ import { eventFacts, type Caller } from "./caller.ts";
 import { normalisedSignals, servedBundle } from "./bundle-lookup.ts";
 import { DecisionError, replayed } from "./errors.ts";
 import type { DecisionDeps } from "./ports.ts";
+import { issueAlone, SelfCheckFailedError, type AttestationIssuer } from "./issuer.ts";
 import { evaluateShadows } from "./shadow.ts";
 
 export interface ExecuteInput {
@@ -144,33 +140,30 @@ async function release(flow: Flow, token: string): Promise<void> {
 
 type Matched = Extract<ReturnType<typeof evaluatePolicy>, { matched: true }>;
 
-function signed(flow: Flow, signals: Signals, evaluation: Matched): Attestation {
+function attestationInput(flow: Flow, signals: Signals, evaluation: Matched): AttestationInput {
   const { deps, bundle } = flow;
-  return signAttestation(
-    {
-      executionId: flow.executionId,
-      policyId: bundle.policyId,
-      policyVersion: bundle.policyVersion,
-      schemaVersion: bundle.policy.policy.schemaVersion,
-      signals,
-      decision: {
-        action: evaluation.outcome.action,
-        requires_override: evaluation.outcome.requires_override,
-        reason: evaluation.outcome.reason,
-        ruleId: evaluation.ruleId,
-      },
-      runtimeVersion: deps.runtime.runtimeVersion,
-      runtimeHash: deps.runtime.runtimeHash,
-      bundleHash: bundle.bundleHash,
-      manifestHash: bundle.manifestHash,
-      bundleRevision: bundle.revision,
-      issuedAt: deps.clock.now(),
+  return {
+    executionId: flow.executionId,
+    policyId: bundle.policyId,
+    policyVersion: bundle.policyVersion,
+    schemaVersion: bundle.policy.policy.schemaVersion,
+    signals,
+    decision: {
+      action: evaluation.outcome.action,
+      requires_override: evaluation.outcome.requires_override,
+      reason: evaluation.outcome.reason,
+      ruleId: evaluation.ruleId,
     },
-    deps.signer,
-  );
+    runtimeVersion: deps.runtime.runtimeVersion,
+    runtimeHash: deps.runtime.runtimeHash,
+    bundleHash: bundle.bundleHash,
+    manifestHash: bundle.manifestHash,
+    bundleRevision: bundle.revision,
+    issuedAt: deps.clock.now(),
+  };
 }
 
-function signAndCheck(flow: Flow, signals: Signals): Attestation {
+async function signAndCheck(flow: Flow, signals: Signals): Promise<Attestation> {
   const { deps, bundle } = flow;
   const evaluation = inSpanSync("parmana.evaluate", () => evaluatePolicy(bundle.policy, signals));
   if (!evaluation.matched)
@@ -178,12 +171,14 @@ function signAndCheck(flow: Flow, signals: Signals): Attestation {
       "no_matching_rule",
       `no rule of ${bundle.policyId} ${bundle.policyVersion} matches these signals`,
     );
-  const attestation = inSpanSync("parmana.sign", () => signed(flow, signals, evaluation));
-  const checked = inSpanSync(
-    "parmana.self_check",
-    () => verifyAttestation(attestation, [deps.signer.publicKey]).checks.signature_verified,
-  );
-  if (checked) return attestation;
+  const input = attestationInput(flow, signals, evaluation);
+  try {
+    return deps.issuer
+      ? await inSpan("parmana.sign", () => (deps.issuer as AttestationIssuer).issue(input))
+      : issueAlone(input, deps.signer);
+  } catch (error) {
+    if (!(error instanceof SelfCheckFailedError)) throw error;
+  }
   deps.events.raise({
     type: SecurityEventType.signatureFailure,
     message: "the server's own attestation failed its self-check",
@@ -310,7 +305,7 @@ export async function executeDecision(
   if (typeof token !== "string") return token;
   let attestation: Attestation;
   try {
-    attestation = signAndCheck(flow, signals);
+    attestation = await signAndCheck(flow, signals);
   } catch (error) {
     await release(flow, token);
     throw error;

@@ -18,6 +18,8 @@ export {
   type ShadowResult,
 } from "./shadow.ts";
 export { eventFacts, type Caller } from "./caller.ts";
+export { issueAlone, SelfCheckFailedError, type AttestationIssuer } from "./issuer.ts";
+export { BatchingIssuer, type BatchOptions } from "./batch-issuer.ts";
 export {
   systemClock,
   type BundleCatalog,

@@ -6,6 +6,7 @@ import type { SigningKey } from "../crypto/index.ts";
 import type { Signals } from "../policy/index.ts";
 import type { RaiseInput } from "../events/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
+import type { AttestationIssuer } from "./issuer.ts";
 import type { ShadowRecorder } from "./shadow.ts";
 
 /** The verified bundles a server serves, and why a named one is refused. */
@@ -91,6 +92,8 @@ export interface DecisionDeps {
   readonly decisionLog: DecisionLog | undefined;
   readonly events: SecurityEvents;
   readonly signer: SigningKey;
+  /** How attestations are signed and self-checked; absent: each alone with `signer`, synchronously. */
+  readonly issuer?: AttestationIssuer;
   readonly clock: Clock;
   readonly runtime: { readonly runtimeVersion: string; readonly runtimeHash: string };
   /** An attestation is handed out only once its decision is in the log. */

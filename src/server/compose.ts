@@ -19,7 +19,7 @@ import {
 import { systemClock as utilClock } from "../util/clock.ts";
 import { loadTrustDirectory } from "../bundle/index.ts";
 import { generateSigningKeyPair, parseSigningKey, type SigningKey } from "../crypto/index.ts";
-import { systemClock } from "../decisions/index.ts";
+import { BatchingIssuer, systemClock, type AttestationIssuer } from "../decisions/index.ts";
 import { SecurityEventBus, SecurityEventType, type SecurityEventSink } from "../events/index.ts";
 import {
   DecisionSelection,
@@ -412,6 +412,7 @@ async function composeInto(
     events,
     keys,
     signer,
+    issuer: attestationIssuer(config, signer, metrics),
     runtime: await runtimeIdentity(),
     metrics,
     redis,
@@ -419,6 +420,23 @@ async function composeInto(
     shadow: new ShadowLog(metrics.shadowEvaluations),
     merkleLog,
   };
+}
+
+/** The batching issuer when PARMANA_SIGNING_MODE=batched; none (each signed alone) otherwise. */
+function attestationIssuer(
+  config: ServerConfig,
+  signer: SigningKey,
+  metrics: ServerMetrics,
+): AttestationIssuer | undefined {
+  const signing = config.signing;
+  if (signing.mode !== "batched") return undefined;
+  return new BatchingIssuer(signer, {
+    maxBatch: signing.maxBatch,
+    maxWaitMs: signing.maxWaitMs,
+    onBatch: (size) => {
+      metrics.signingBatchSize.observe(size);
+    },
+  });
 }
 
 /** The server's context and what it opened; if any step fails, everything opened before it is closed. */

@@ -65,7 +65,13 @@ export interface ServerConfig {
   readonly shadowBundles: readonly ShadowBinding[];
   /** The verifiable decision log (Postgres only): integrated every intervalMs, checkpoints named origin. */
   readonly decisionLog: { readonly enabled: boolean; readonly origin: string; readonly intervalMs: number };
+  /** How attestations are signed (PARMANA_SIGNING_MODE): each alone, or in batches over a Merkle root. */
+  readonly signing: SigningSettings;
 }
+
+export type SigningSettings =
+  | { readonly mode: "per-decision" }
+  | { readonly mode: "batched"; readonly maxBatch: number; readonly maxWaitMs: number };
 
 export interface RedisSettings {
   readonly target: RedisTarget;
@@ -278,6 +284,23 @@ export function loadServerConfig(source: Source): ServerConfig {
       origin: logOrigin(source),
       intervalMs: integer(source, "PARMANA_DECISION_LOG_INTERVAL_MS", 1_000, 50, 3_600_000),
     },
+    signing: signingSettings(source),
+  };
+}
+
+const SIGNING_MODES = ["per-decision", "batched"] as const;
+
+function signingSettings(source: Source): SigningSettings {
+  const mode = text(source, "PARMANA_SIGNING_MODE") ?? "per-decision";
+  if (mode === "per-decision") return { mode };
+  if (mode !== "batched")
+    throw new ConfigError(
+      `PARMANA_SIGNING_MODE=${JSON.stringify(mode)} must be one of ${SIGNING_MODES.join(", ")}`,
+    );
+  return {
+    mode,
+    maxBatch: integer(source, "PARMANA_SIGNING_BATCH_MAX", 256, 1, 65_536),
+    maxWaitMs: integer(source, "PARMANA_SIGNING_BATCH_WAIT_MS", 0, 0, 100),
   };
 }
 

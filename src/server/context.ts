@@ -3,7 +3,7 @@ import type { ReplayRedis } from "../replay/index.ts";
 import type { SigningKey } from "../crypto/index.ts";
 import type { ReplayStore } from "../replay/index.ts";
 import type { AuditStore, DecisionMerkleLog } from "../audit/index.ts";
-import type { Clock, DecisionLog } from "../decisions/index.ts";
+import type { AttestationIssuer, Clock, DecisionLog } from "../decisions/index.ts";
 import type { SecurityEventBus } from "../events/index.ts";
 import type { ApiKey, ApiKeyRing, Scope } from "./api-keys.ts";
 import type { BundleRegistry } from "./bundle-registry.ts";
@@ -24,6 +24,8 @@ export interface ServerContext {
   readonly events: SecurityEventBus;
   readonly keys: ApiKeyRing;
   readonly signer: SigningKey;
+  /** Signs in batches (PARMANA_SIGNING_MODE=batched); absent: each attestation alone. */
+  readonly issuer?: AttestationIssuer | undefined;
   readonly runtime: RuntimeIdentity;
   readonly metrics: ServerMetrics;
   /** Shared rate-limit counters; without it limits are per process (dev only). */
@@ -57,6 +59,7 @@ export function capabilities(ctx: ServerContext): string[] {
     "override",
     `replay-protection:${ctx.replay.kind}`,
     "attestation:ed25519",
+    ...(ctx.issuer ? ["attestation:batched"] : []),
     ...(ctx.audit ? [`audit:${ctx.audit.kind}`] : []),
     "security-events",
   ];

@@ -17,6 +17,7 @@ export function decisionDeps(
     decisionLog: ctx.decisionLog,
     events: ctx.events,
     signer: ctx.signer,
+    ...(ctx.issuer && { issuer: ctx.issuer }),
     clock,
     runtime: ctx.runtime,
     auditRequired: ctx.config.auditRequired,

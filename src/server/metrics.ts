@@ -10,6 +10,8 @@ export interface ServerMetrics {
   readonly executeDuration: Histogram;
   readonly replayStoreDuration: Histogram<"operation">;
   readonly auditWriteDuration: Histogram<"table">;
+  /** Attestations per signature (PARMANA_SIGNING_MODE=batched). */
+  readonly signingBatchSize: Histogram;
   readonly exportDelivered: Counter<"sink" | "stream">;
   readonly exportFailures: Counter<"sink" | "stream">;
 }
@@ -74,6 +76,12 @@ export function createServerMetrics(): ServerMetrics {
       help: "Audit store writes.",
       labelNames: ["table"],
       buckets: fast,
+      registers: [registry],
+    }),
+    signingBatchSize: new Histogram({
+      name: "parmana_signing_batch_size",
+      help: "Attestations covered by one signature (PARMANA_SIGNING_MODE=batched).",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024, 4096],
       registers: [registry],
     }),
   };

@@ -49,6 +49,16 @@ export const Decision = Type.Object({
   ruleId: Type.String(),
 });
 
+/** Where a batch-signed attestation sits in its batch (PARMANA_SIGNING_MODE=batched); see the README. */
+export const AttestationBatch = Type.Object(
+  {
+    leafIndex: Type.Integer({ minimum: 0 }),
+    treeSize: Type.Integer({ minimum: 1 }),
+    path: Type.Array(Type.String({ pattern: "^[0-9a-f]{64}$" }), { maxItems: 16 }),
+  },
+  { additionalProperties: false },
+);
+
 export const Attestation = Type.Object(
   {
     executionId: Type.String(),
@@ -67,6 +77,8 @@ export const Attestation = Type.Object(
     signerKeyId: Type.String(),
     issuedAt: Type.String(),
     signature: Type.String(),
+    /** Present when signed in a batch: `signature` then covers the batch's Merkle root. */
+    batch: Type.Optional(AttestationBatch),
   },
   { $id: "Attestation" },
 );

@@ -1,11 +1,18 @@
 // Writes test/vectors/parmana-v1.json: the project's own vectors (manifest, bundle hash, bundle signature,
-// execution fingerprint, attestation signature) for third parties and for regression. Ed25519 signatures are
+// execution fingerprint, attestation signature, alone and in a batch) for third parties and for regression. Ed25519 signatures are
 // deterministic, so the output is stable; the key is RFC 8032's TEST 1 key, which is public.
 // Run: node test/vectors/generate.ts > test/vectors/parmana-v1.json   (only when the formats change on purpose)
 import { createPrivateKey } from "node:crypto";
 import { canonicalize, parseSigningKey, signingMessage, SigningDomain } from "../../src/crypto/index.ts";
 import { buildManifest, computeManifestHash, signManifest } from "../../src/bundle/index.ts";
-import { executionFingerprint, signAttestation, signalsHash } from "../../src/attest/index.ts";
+import {
+  attestationLeaf,
+  batchRootPayload,
+  executionFingerprint,
+  signAttestation,
+  signAttestationBatch,
+  signalsHash,
+} from "../../src/attest/index.ts";
 
 const SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 const pem = createPrivateKey({ key: Buffer.from(`302e020100300506032b657004220420${SEED}`, "hex"), format: "der", type: "pkcs8" })
@@ -54,6 +61,17 @@ const attestationInput = {
 const attestation = signAttestation({ ...attestationInput, issuedAt: new Date(attestationInput.issuedAt) }, key);
 const { signature: _signature, ...unsigned } = attestation;
 
+// A batch of three (PARMANA_SIGNING_MODE=batched): leaves, root, the signed root message, each attestation.
+const batchInputs = [1, 2, 3].map((n) => ({
+  ...attestationInput,
+  executionId: `vector-batch-${String(n)}`,
+  signals: { ...signals, amount: 1000 * n },
+}));
+const batch = signAttestationBatch(
+  batchInputs.map((i) => ({ ...i, issuedAt: new Date(i.issuedAt) })),
+  key,
+);
+
 const vectors = {
   description: "Parmana v1 vectors: produced by this implementation, checked both ways by test/unit/crypto/vectors.test.ts and against openssl by test/unit/crypto/openssl-interop.test.ts",
   key: { seed: SEED, privateKeyPem: pem, publicKeyPem: key.publicKey.pem, keyId: key.keyId },
@@ -73,6 +91,16 @@ const vectors = {
     signalsHash: signalsHash(signals),
     signingMessage: signingMessage(SigningDomain.attestation, unsigned).toString("utf8"),
     attestation,
+  },
+  batchedAttestation: {
+    inputs: batchInputs,
+    leaves: batch.attestations.map(({ signature: _s, batch: _b, ...fields }) => attestationLeaf(fields).toString("hex")),
+    root: batch.root,
+    rootSigningMessage: signingMessage(
+      SigningDomain.attestationBatch,
+      batchRootPayload(Buffer.from(batch.root, "hex"), batchInputs.length),
+    ).toString("utf8"),
+    attestations: batch.attestations,
   },
 };
 process.stdout.write(`${JSON.stringify(vectors, null, 2)}\n`);

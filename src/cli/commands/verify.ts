@@ -7,7 +7,7 @@ import {
   type BundleVerification,
   type TrustSet,
 } from "../../bundle/index.ts";
-import { verifyAttestation } from "../../attest/index.ts";
+import { verifyAttestation, type Attestation } from "../../attest/index.ts";
 import { ExitCode, UsageError, printJson, type CliIo } from "../io.ts";
 import { loadTrust } from "./load.ts";
 
@@ -126,10 +126,12 @@ async function verifyAttestationFile(
   const candidate = (doc as { attestation?: unknown } | null)?.attestation ?? doc;
   const result = verifyAttestation(candidate, keys);
   if (json) printJson(io, result);
-  else if (result.valid)
-    io.out(
-      `valid: attestation ${(candidate as { executionId: string }).executionId} signed by ${result.signerKeyId ?? ""}`,
-    );
-  else io.err(`INVALID: ${result.reason ?? "verification failed"}`);
+  else if (result.valid) {
+    const { executionId, batch } = candidate as Attestation;
+    const position = batch
+      ? ` (batch-signed: leaf ${String(batch.leafIndex)} of ${String(batch.treeSize)})`
+      : "";
+    io.out(`valid: attestation ${executionId} signed by ${result.signerKeyId ?? ""}${position}`);
+  } else io.err(`INVALID: ${result.reason ?? "verification failed"}`);
   return result.valid ? ExitCode.ok : ExitCode.failed;
 }

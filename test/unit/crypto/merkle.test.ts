@@ -4,10 +4,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  buildTree,
   consistencyProof,
   emptyTreeHash,
   inclusionProof,
   leafHash,
+  rootFromInclusion,
   treeHash,
   verifyConsistency,
   verifyInclusion,
@@ -121,4 +123,33 @@ test("merkle: a proof is asked for only where one exists", () => {
   assert.throws(() => inclusionProof(leaves, 2), /not in a tree of 2/);
   assert.throws(() => consistencyProof(leaves, 0), /no consistency proof/);
   assert.throws(() => consistencyProof(leaves, 3), /no consistency proof/);
+});
+
+test("merkle: a tree built level by level is the RFC's tree — the same root, and every path equal to PATH(m, D[n]) and leading back to it", () => {
+  fc.assert(
+    fc.property(data, (d) => {
+      // Distinct leaves, so that no other index can lead to the same root by holding the same leaf.
+      const leaves = leavesOf(d.map((x, i) => Buffer.concat([Buffer.from([i]), x])));
+      const tree = buildTree(leaves);
+      assert.deepEqual(tree.root, treeHash(leaves));
+      leaves.forEach((leaf, m) => {
+        const path = tree.path(m);
+        assert.deepEqual(path, inclusionProof(leaves, m), `path of ${String(m)} in ${String(leaves.length)}`);
+        assert.deepEqual(rootFromInclusion(leaf, m, leaves.length, path), tree.root);
+        assert.equal(
+          rootFromInclusion(flip(leaf, m), m, leaves.length, path)?.equals(tree.root) ?? false,
+          false,
+        );
+        if (leaves.length > 1)
+          assert.equal(
+            rootFromInclusion(leaf, (m + 1) % leaves.length, leaves.length, path)?.equals(tree.root) ?? false,
+            false,
+            "another index does not lead to the root",
+          );
+      });
+      assert.throws(() => tree.path(leaves.length), /not in a tree/);
+    }),
+    { numRuns: 200 },
+  );
+  assert.throws(() => buildTree([]), /needs a leaf/);
 });

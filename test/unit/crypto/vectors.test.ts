@@ -19,8 +19,11 @@ import {
   type BundleManifest,
 } from "../../../src/bundle/index.ts";
 import {
+  attestationLeaf,
+  batchRootPayload,
   executionFingerprint,
   signAttestation,
+  signAttestationBatch,
   signalsHash,
   verifyAttestation,
   type Attestation,
@@ -45,6 +48,13 @@ interface Vectors {
     signalsHash: string;
     signingMessage: string;
     attestation: Attestation;
+  };
+  batchedAttestation: {
+    inputs: (Omit<AttestationInput, "issuedAt"> & { issuedAt: string })[];
+    leaves: string[];
+    root: string;
+    rootSigningMessage: string;
+    attestations: Attestation[];
   };
 }
 const v = JSON.parse(
@@ -107,4 +117,28 @@ test("vectors: fingerprint, signals hash and attestation signature are produced 
     verifyAttestation(v.attestation.attestation, [parsePublicKey(v.key.publicKeyPem)]).valid,
     true,
   );
+});
+
+test("vectors: a batch of three is produced byte for byte — leaves, root, the signed root message — and each attestation verifies alone", () => {
+  const b = v.batchedAttestation;
+  const batch = signAttestationBatch(
+    b.inputs.map((i) => ({ ...i, issuedAt: new Date(i.issuedAt) })),
+    key,
+  );
+  assert.deepEqual(batch.attestations, b.attestations);
+  assert.equal(batch.root, b.root);
+  assert.deepEqual(
+    batch.attestations.map(({ signature: _s, batch: _b, ...fields }) =>
+      attestationLeaf(fields).toString("hex"),
+    ),
+    b.leaves,
+  );
+  assert.equal(
+    signingMessage(SigningDomain.attestationBatch, batchRootPayload(Buffer.from(b.root, "hex"), 3)).toString(
+      "utf8",
+    ),
+    b.rootSigningMessage,
+  );
+  const publicKey = parsePublicKey(v.key.publicKeyPem);
+  for (const a of b.attestations) assert.equal(verifyAttestation(a, [publicKey]).valid, true);
 });
