@@ -1,5 +1,6 @@
 // bench/compare: Parmana's POST /execute (replay reservation in Redis, evaluation, Ed25519 attestation, durable
-// Postgres audit row) beside Open Policy Agent's REST API evaluating the same loan-approval policy in Rego,
+// Postgres audit row) — signing each decision alone and in batches (PARMANA_SIGNING_MODE) — beside Open Policy
+// Agent's REST API evaluating the same loan-approval policy in Rego,
 // on the same machine, with the same load generator, connections and request mix, alternating runs; then what
 // each part of a Parmana request costs against its own limit, measured in the same run; and a PNG plot of
 // throughput against p99 as load rises. Run: npm run bench:compare (builds OPA from the Go module proxy on
@@ -17,6 +18,7 @@ import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { chromium } from "playwright-core";
+import { checkAttestationBatch, signAttestationBatch } from "../../src/attest/index.ts";
 import { connectPostgres, migrate } from "../../src/audit/index.ts";
 import {
   generateSigningKeyPair,
@@ -103,12 +105,10 @@ interface Point {
   readonly errors: number;
 }
 
-async function load(
-  target: "OPA" | "Parmana",
-  url: string,
-  key: string,
-  connections: number,
-): Promise<Point> {
+type Target = "OPA" | "Parmana per-decision" | "Parmana batched";
+const TARGETS: readonly Target[] = ["OPA", "Parmana per-decision", "Parmana batched"];
+
+async function load(target: Target, url: string, key: string, connections: number): Promise<Point> {
   let n = 0;
   const prefix = randomBytes(4).toString("hex");
   const body = (): string =>
@@ -131,7 +131,7 @@ async function load(
           path: target === "OPA" ? "/v1/data/parmana/loan_approval/decision" : "/execute",
           headers: {
             "content-type": "application/json",
-            ...(target === "Parmana" && { authorization: `Bearer ${key}` }),
+            ...(target !== "OPA" && { authorization: `Bearer ${key}` }),
           },
           setupRequest: (request) => ({ ...request, body: body() }),
         },
@@ -239,6 +239,25 @@ async function costs(): Promise<{ part: string; perSecond: number }[]> {
     verifyPayload(SigningDomain.attestation, payload, signature, signer.publicKey);
     return undefined;
   });
+  const batchInputs = Array.from({ length: 32 }, (_, j) => ({
+    executionId: `bench-${String(j)}`,
+    policyId: "loan-approval",
+    policyVersion: "1.2.0",
+    schemaVersion: "1.0.0",
+    signals: signals(j),
+    decision: { action: "approve", requires_override: false, reason: "ok", ruleId: "ok" },
+    runtimeVersion: "0.1.0",
+    runtimeHash: `sha256:${"11".repeat(32)}`,
+    bundleHash: `sha256:${"22".repeat(32)}`,
+    manifestHash: `sha256:${"33".repeat(32)}`,
+    bundleRevision: 1,
+    issuedAt: new Date(),
+  }));
+  const batchSigned = await rate(2, 1, () => {
+    if (!checkAttestationBatch(signAttestationBatch(batchInputs, signer), signer.publicKey))
+      throw new Error("a batch failed its self-check");
+    return undefined;
+  });
   const policy = compilePolicyText(
     await (
       await import("node:fs/promises")
@@ -271,6 +290,10 @@ async function costs(): Promise<{ part: string; perSecond: number }[]> {
     { part: "policy evaluation (one core)", perSecond: evaluate },
     { part: "Ed25519 sign with a cached key (node:crypto, one core)", perSecond: sign },
     { part: "Ed25519 verify (the server's self-check of each attestation it signs)", perSecond: verify },
+    {
+      part: "batched: attestations signed and self-checked in batches of 32 (one sign + one verify + the tree, one core)",
+      perSecond: batchSigned * 32,
+    },
     { part: "audit rows, batched insert of 500 (4 in flight)", perSecond: rows * 500 },
   ];
 }
@@ -336,7 +359,7 @@ async function profile(
       }
     });
   });
-  await load("Parmana", url, key, 32);
+  await load("Parmana batched", url, key, 32);
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await exited;
@@ -372,9 +395,10 @@ async function plot(points: readonly Point[], file: string): Promise<void> {
 <text x="18" y="180" text-anchor="middle" font-size="13" transform="rotate(-90 18 180)">p99 latency (ms)</text>
 <text x="64" y="345" font-size="11">0</text><text x="585" y="345" font-size="11" text-anchor="end">${Math.round(maxX).toLocaleString("en-US")}</text>
 <text x="55" y="25" font-size="11" text-anchor="end">${maxY.toFixed(0)}</text>
-${series("OPA", "#d97706")}${series("Parmana", "#0b57d0")}
-<text x="300" y="40" font-size="12" fill="#0b57d0">Parmana /execute (Redis + Ed25519 + Postgres audit)</text>
-<text x="300" y="56" font-size="12" fill="#d97706">OPA REST API (decision only)</text>
+${series("OPA", "#d97706")}${series("Parmana per-decision", "#0b57d0")}${series("Parmana batched", "#15803d")}
+<text x="300" y="40" font-size="12" fill="#0b57d0">Parmana /execute, a signature per decision</text>
+<text x="300" y="56" font-size="12" fill="#15803d">Parmana /execute, batched signatures (Merkle root)</text>
+<text x="300" y="72" font-size="12" fill="#d97706">OPA REST API (decision only)</text>
 </svg>`;
   const browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ["--no-sandbox"] });
   try {
@@ -414,27 +438,40 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const files = await writeServerFiles(context);
-  const env = serverEnv(files, await freshDatabase(context), redisService().url, {
-    PARMANA_RATE_LIMIT_EXECUTE: "1000000",
-    PARMANA_WORKERS: process.env["BENCH_WORKERS"] ?? "1",
-    NODE_ENV: "production",
-    LOG_LEVEL: "info",
-  });
-  const parmana = await start(process.execPath, ["bin/parmana.js", "server"], env, (line) => {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      return entry.msg === "parmana server listening" ? entry.url : undefined;
-    } catch {
-      return undefined;
-    }
-  });
-  await parity(opa, parmana, files.keys.executor);
+  const serverOf = async (
+    mode: "per-decision" | "batched",
+  ): Promise<{ url: string; env: Record<string, string> }> => {
+    const env = serverEnv(files, await freshDatabase(context), redisService().url, {
+      PARMANA_RATE_LIMIT_EXECUTE: "1000000",
+      PARMANA_WORKERS: process.env["BENCH_WORKERS"] ?? "1",
+      PARMANA_SIGNING_MODE: mode,
+      NODE_ENV: "production",
+      LOG_LEVEL: "info",
+    });
+    const url = await start(process.execPath, ["bin/parmana.js", "server"], env, (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        return entry.msg === "parmana server listening" ? entry.url : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    return { url, env };
+  };
+  // Both Parmana servers run throughout (each on its own database); only the one under load uses CPU.
+  const perDecision = await serverOf("per-decision");
+  const batched = await serverOf("batched");
+  await parity(opa, perDecision.url, files.keys.executor);
+  const urlOf = (target: Target): string =>
+    target === "OPA" ? opa : target === "Parmana batched" ? batched.url : perDecision.url;
 
   const points: Point[] = [];
   for (const connections of LEVELS) {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const target of round % 2 === 0 ? (["OPA", "Parmana"] as const) : (["Parmana", "OPA"] as const)) {
-        const p = await load(target, target === "OPA" ? opa : parmana, files.keys.executor, connections);
+      // Each round in another order, so that no target always runs first or after the same one.
+      const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length] as Target);
+      for (const target of order) {
+        const p = await load(target, urlOf(target), files.keys.executor, connections);
         log(`${target} ${String(connections)}c: ${Math.round(p.rps)} req/s, p99 ${String(p.p99)} ms`);
         points.push(p);
       }
@@ -446,7 +483,7 @@ try {
   );
   const parts = await costs();
   // One process, so that the profile is the whole server.
-  const where = await profile({ ...env, PARMANA_WORKERS: "1" }, files.keys.executor);
+  const where = await profile({ ...batched.env, PARMANA_WORKERS: "1" }, files.keys.executor);
   const plotFile = join(root, "docs/compare-throughput-p99.png");
   await plot(best, plotFile);
 
@@ -459,14 +496,19 @@ try {
     console.log(
       `| ${String(p.connections)} | ${p.target} | ${Math.round(p.rps).toLocaleString("en-US")} | ${String(p.p50)} | ${String(p.p99)} | ${String(p.p999)} | ${String(p.errors)} |`,
     );
-  console.log("\n| connections | Parmana ÷ OPA throughput | p99 Parmana − OPA (ms) |");
-  console.log("|---:|---:|---:|");
+  console.log("\n| connections | Parmana mode | Parmana ÷ OPA throughput | p99 Parmana − OPA (ms) |");
+  console.log("|---:|---|---:|---:|");
   for (const c of LEVELS) {
     const o = best.find((p) => p.target === "OPA" && p.connections === c);
-    const m = best.find((p) => p.target === "Parmana" && p.connections === c);
-    if (o && m) console.log(`| ${String(c)} | ${(m.rps / o.rps).toFixed(2)}× | ${String(m.p99 - o.p99)} |`);
+    for (const target of ["Parmana per-decision", "Parmana batched"] as const) {
+      const m = best.find((p) => p.target === target && p.connections === c);
+      if (o && m)
+        console.log(
+          `| ${String(c)} | ${target.slice("Parmana ".length)} | ${(m.rps / o.rps).toFixed(2)}× | ${String(m.p99 - o.p99)} |`,
+        );
+    }
   }
-  const top = Math.max(...best.filter((p) => p.target === "Parmana").map((p) => p.rps));
+  const top = Math.max(...best.filter((p) => p.target === "Parmana batched").map((p) => p.rps));
   console.log(
     "\n| part of a Parmana request | its own limit (per s) | share of one request's budget at the measured /execute rate |",
   );
@@ -475,7 +517,9 @@ try {
     console.log(
       `| ${part.part} | ${Math.round(part.perSecond).toLocaleString("en-US")} | ${((top / part.perSecond) * 100).toFixed(0)}% |`,
     );
-  console.log("\n| where a Parmana server's CPU time goes under load (32 connections, V8 profile) | share |");
+  console.log(
+    "\n| where a Parmana server's CPU time goes under load (batched signing, 32 connections, V8 profile) | share |",
+  );
   console.log("|---|---:|");
   for (const w of where) console.log(`| ${w.where} | ${(w.share * 100).toFixed(1)}% |`);
   console.log(`\nPlot: docs/compare-throughput-p99.png`);

@@ -351,6 +351,18 @@ function tracingEnv(spec: GovernanceServer["spec"]): EnvVar[] {
   ];
 }
 
+/** PARMANA_SIGNING_MODE and its batch bounds, when spec.signing names them. */
+function signingEnv(spec: GovernanceServer["spec"]): EnvVar[] {
+  const signing = spec.signing;
+  if (!signing) return [];
+  const named: [string, string | number | undefined][] = [
+    ["PARMANA_SIGNING_MODE", signing.mode],
+    ["PARMANA_SIGNING_BATCH_MAX", signing.batchMax],
+    ["PARMANA_SIGNING_BATCH_WAIT_MS", signing.batchWaitMs],
+  ];
+  return named.flatMap(([name, value]) => (value === undefined ? [] : [{ name, value: String(value) }]));
+}
+
 export function defaultImage(): string {
   return `parmana/parmana:${packageVersion()}`;
 }
@@ -389,6 +401,7 @@ export function renderDeployment(gs: GovernanceServer, input: DeploymentInput): 
     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
     ...exported.env,
     ...tracingEnv(spec),
+    ...signingEnv(spec),
   ];
   const probe = (path: string, period: number): Record<string, unknown> => ({
     httpGet: { path, port: "http" },

@@ -312,6 +312,33 @@ export const GovernanceServerSpec = Type.Object({
       { description: "distributed traces (OpenTelemetry, OTLP/HTTP); off unless set" },
     ),
   ),
+  signing: Type.Optional(
+    Type.Object(
+      {
+        mode: Type.Optional(
+          Type.Union([Type.Literal("per-decision"), Type.Literal("batched")], {
+            description:
+              "per-decision: a signature per attestation; batched: one signature over the Merkle root of the decisions signed together",
+          }),
+        ),
+        batchMax: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 65_536,
+            description: "batched: most attestations per signature (256)",
+          }),
+        ),
+        batchWaitMs: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 100,
+            description: "batched: how long the first of a batch waits for more (0: the event-loop turn)",
+          }),
+        ),
+      },
+      { description: "how attestations are signed (PARMANA_SIGNING_MODE); per-decision unless set" },
+    ),
+  ),
   dashboard: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean({ default: true })) })),
   resources: Type.Optional(
     FreeForm("container resources (requests and limits); podTemplate.resources is the newer place and wins"),

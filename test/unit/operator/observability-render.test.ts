@@ -1,6 +1,6 @@
 // What a GovernanceServer asks of its pods' observability reaches them as the variables the server reads:
 // spec.export's decision log (read back by the server's own export configuration) and spec.tracing (the
-// standard OpenTelemetry variables, which the server's tracing switch recognises).
+// standard OpenTelemetry variables, which the server's tracing switch recognises) and spec.signing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { renderBundleSet, renderDeployment } from "../../../src/operator/render.
 import type { GovernanceServer } from "../../../src/operator/schema.ts";
 import { loadExportConfig } from "../../../src/export/index.ts";
 import { tracingRequested } from "../../../src/tracing/index.ts";
+import { loadServerConfig } from "../../../src/server/index.ts";
 
 const sample = parse(
   readFileSync(new URL("../../../deploy/samples/governanceserver.yaml", import.meta.url), "utf8"),
@@ -56,4 +57,13 @@ test("observability-render: spec.tracing turns the pods' tracing on, to the endp
   assert.equal(vars["OTEL_TRACES_SAMPLER"], "parentbased_traceidratio");
   assert.equal(vars["OTEL_TRACES_SAMPLER_ARG"], "0.25");
   assert.match(vars["OTEL_RESOURCE_ATTRIBUTES"] ?? "", /k8s\.pod\.name=\$\(POD_NAME\)/);
+});
+
+test("observability-render: spec.signing reaches the pods as PARMANA_SIGNING_MODE and its bounds, which the server's configuration reads back", () => {
+  assert.equal(env({})["PARMANA_SIGNING_MODE"], undefined, "per-decision unless asked for");
+  const vars = env({ signing: { mode: "batched", batchMax: 128, batchWaitMs: 2 } });
+  assert.deepEqual(loadServerConfig(vars).signing, { mode: "batched", maxBatch: 128, maxWaitMs: 2 });
+  assert.deepEqual(loadServerConfig(env({ signing: { mode: "per-decision" } })).signing, {
+    mode: "per-decision",
+  });
 });

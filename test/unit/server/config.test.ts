@@ -122,3 +122,29 @@ test("server.config: the replay window defaults to an hour over the audit author
   );
   assert.throws(() => loadServerConfig({ PARMANA_REPLAY_RETENTION_SECONDS: "-1" }), /whole number from 0/);
 });
+
+test("server.config: signing is per-decision unless PARMANA_SIGNING_MODE=batched, whose bounds are checked", () => {
+  assert.deepEqual(loadServerConfig({}).signing, { mode: "per-decision" });
+  assert.deepEqual(loadServerConfig({ PARMANA_SIGNING_MODE: "batched" }).signing, {
+    mode: "batched",
+    maxBatch: 256,
+    maxWaitMs: 0,
+  });
+  const bad: [Record<string, string>, RegExp][] = [
+    [
+      { PARMANA_SIGNING_MODE: "sometimes" },
+      /^PARMANA_SIGNING_MODE="sometimes" must be one of per-decision, batched/,
+    ],
+    [{ PARMANA_SIGNING_MODE: "batched", PARMANA_SIGNING_BATCH_MAX: "0" }, /^PARMANA_SIGNING_BATCH_MAX=/],
+    [{ PARMANA_SIGNING_MODE: "batched", PARMANA_SIGNING_BATCH_MAX: "65537" }, /^PARMANA_SIGNING_BATCH_MAX=/],
+    [
+      { PARMANA_SIGNING_MODE: "batched", PARMANA_SIGNING_BATCH_WAIT_MS: "101" },
+      /^PARMANA_SIGNING_BATCH_WAIT_MS=/,
+    ],
+  ];
+  for (const [env, message] of bad)
+    assert.throws(
+      () => loadServerConfig(env),
+      (e: unknown) => e instanceof ConfigError && message.test(e.message),
+    );
+});
