@@ -298,6 +298,25 @@ async function costs(): Promise<{ part: string; perSecond: number }[]> {
   ];
 }
 
+/** Mean durations (ms) of /execute and its I/O steps, from a server's histograms (sum ÷ count). */
+async function stages(
+  metricsUrl: string,
+): Promise<{ execute: number; reserve: number; audit: number; confirm: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (series: string): number => {
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return Number(line?.slice(series.length + 1) ?? Number.NaN);
+  };
+  const mean = (name: string, labels: string): number =>
+    (value(`${name}_sum${labels}`) / value(`${name}_count${labels}`)) * 1000;
+  return {
+    execute: mean("parmana_execute_duration_seconds", ""),
+    reserve: mean("parmana_replay_store_duration_seconds", '{operation="reserve"}'),
+    audit: mean("parmana_audit_write_duration_seconds", '{table="audit_decisions"}'),
+    confirm: mean("parmana_replay_store_duration_seconds", '{operation="confirm"}'),
+  };
+}
+
 interface ProfileNode {
   id: number;
   callFrame: { url: string; functionName: string };
@@ -440,7 +459,7 @@ try {
   const files = await writeServerFiles(context);
   const serverOf = async (
     mode: "per-decision" | "batched",
-  ): Promise<{ url: string; env: Record<string, string> }> => {
+  ): Promise<{ url: string; metrics: string; env: Record<string, string> }> => {
     const env = serverEnv(files, await freshDatabase(context), redisService().url, {
       PARMANA_RATE_LIMIT_EXECUTE: "1000000",
       PARMANA_WORKERS: process.env["BENCH_WORKERS"] ?? "1",
@@ -448,15 +467,18 @@ try {
       NODE_ENV: "production",
       LOG_LEVEL: "info",
     });
-    const url = await start(process.execPath, ["bin/parmana.js", "server"], env, (line) => {
+    const urls = await start(process.execPath, ["bin/parmana.js", "server"], env, (line) => {
       try {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        return entry.msg === "parmana server listening" ? entry.url : undefined;
+        const entry = JSON.parse(line) as { msg?: string; url?: string; metrics?: string };
+        return entry.msg === "parmana server listening"
+          ? `${entry.url ?? ""} ${entry.metrics ?? ""}`
+          : undefined;
       } catch {
         return undefined;
       }
     });
-    return { url, env };
+    const [url = "", metrics = ""] = urls.split(" ");
+    return { url, metrics, env };
   };
   // Both Parmana servers run throughout (each on its own database); only the one under load uses CPU.
   const perDecision = await serverOf("per-decision");
@@ -481,6 +503,10 @@ try {
     (p, _, all) =>
       !all.some((q) => q.target === p.target && q.connections === p.connections && q.rps > p.rps),
   );
+  const stageRows = [
+    ["Parmana per-decision", await stages(perDecision.metrics)],
+    ["Parmana batched", await stages(batched.metrics)],
+  ] as const;
   const parts = await costs();
   // One process, so that the profile is the whole server.
   const where = await profile({ ...batched.env, PARMANA_WORKERS: "1" }, files.keys.executor);
@@ -510,6 +536,14 @@ try {
   }
   const top = Math.max(...best.filter((p) => p.target === "Parmana batched").map((p) => p.rps));
   console.log(
+    "\n| mean over all its runs (the server's own histograms), ms | /execute | Redis reserve | audit write (group commit) | Redis confirm | the rest (HTTP, auth, evaluation, signing, waiting for the CPU) |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const [target, st] of stageRows)
+    console.log(
+      `| ${target} | ${st.execute.toFixed(1)} | ${st.reserve.toFixed(1)} | ${st.audit.toFixed(1)} | ${st.confirm.toFixed(1)} | ${(st.execute - st.reserve - st.audit - st.confirm).toFixed(1)} |`,
+    );
+  console.log(
     "\n| part of a Parmana request | its own limit (per s) | share of one request's budget at the measured /execute rate |",
   );
   console.log("|---|---:|---:|");
@@ -525,7 +559,7 @@ try {
   console.log(`\nPlot: docs/compare-throughput-p99.png`);
   await writeFile(
     join(root, "docs/compare-latest.json"),
-    `${JSON.stringify({ best, parts, where }, null, 2)}\n`,
+    `${JSON.stringify({ best, stages: Object.fromEntries(stageRows), parts, where }, null, 2)}\n`,
   );
 } finally {
   for (const child of children) child.kill("SIGTERM");

@@ -4,9 +4,10 @@
 // transaction-scoped advisory lock, so whichever replica takes it is the leader for that round.
 //
 // Which decisions a round takes: those not yet logged, recorded (audit_decisions.created_at: the database's
-// clock, the start of the transaction that wrote them) no earlier than LOOKBACK before the newest logged one.
-// A group commit's transaction is a few statements of at most 10 s each, so one that commits late beside a
-// faster one is still found; and no replica's clock is involved.
+// clock, the start of the transaction that wrote them) no earlier than a look-back before the newest logged one:
+// 5 s in an ordinary round, 2 min in a sweep (one round in 30). A group commit's transaction is a few statements
+// of at most 10 s each, so one that commits late beside a faster one is still found, by the next sweep at the
+// latest; and no replica's clock is involved.
 import type { Attestation } from "../attest/index.ts";
 import { decisionLeafHash } from "../attest/index.ts";
 import {
@@ -25,7 +26,10 @@ import { insertRows, jsonColumn, type Column } from "./rows.ts";
 import type { SqlClient, SqlExecutor } from "./sql.ts";
 
 const INTEGRATOR_LOCK = 7_271_004;
-const LOOKBACK_MS = 120_000;
+/** How far before the newest logged decision a sweep looks for one committed late. */
+export const SWEEP_LOOKBACK_MS = 120_000;
+/** How far an ordinary round looks: a round reads every decision recorded since, so this bounds its cost. */
+export const ROUND_LOOKBACK_MS = 5_000;
 
 export interface SignedCheckpoint {
   readonly size: number;
@@ -49,7 +53,8 @@ function reader(db: SqlExecutor, pending: Map<string, Buffer>): HashReader {
   return {
     async read(at: readonly HashAt[]): Promise<readonly Buffer[]> {
       const missing = at.filter((a) => !pending.has(key(a.level, a.n)));
-      const found = new Map(pending);
+      // Not a copy of `pending`: a round reads once per leaf, and pending grows with the round.
+      const found = new Map<string, Buffer>();
       if (missing.length > 0) {
         const rows = await db.query<{ level: number; n: string; hash: Buffer }>(
           `select h.level, h.n::text as n, h.hash from decision_log_hashes h
@@ -59,7 +64,7 @@ function reader(db: SqlExecutor, pending: Map<string, Buffer>): HashReader {
         for (const r of rows) found.set(key(r.level, Number(r.n)), Buffer.from(r.hash));
       }
       return at.map((a) => {
-        const hash = found.get(key(a.level, a.n));
+        const hash = pending.get(key(a.level, a.n)) ?? found.get(key(a.level, a.n));
         if (!hash) throw new Error(`the decision log lacks its stored hash ${key(a.level, a.n)}`);
         return hash;
       });
@@ -91,8 +96,13 @@ export class DecisionMerkleLog {
     this.#signer = signer;
   }
 
-  /** Appends up to `limit` unlogged decisions and signs a checkpoint; returns how many were added. */
-  async integrate(limit = 5_000): Promise<{ added: number; size: number }> {
+  /**
+   * Appends up to `limit` unlogged decisions recorded no earlier than `lookbackMs` before the newest logged one,
+   * and signs a checkpoint; returns how many were added. The cost of a round grows with the decisions recorded
+   * within the look-back (each is probed against the log), so the server's rounds look back ROUND_LOOKBACK_MS and
+   * every so often sweep SWEEP_LOOKBACK_MS (src/server/decision-log-integrator.ts).
+   */
+  async integrate(limit = 5_000, lookbackMs = SWEEP_LOOKBACK_MS): Promise<{ added: number; size: number }> {
     return this.#db.transaction(async (tx) => {
       await tx.query("select pg_advisory_xact_lock($1)", [INTEGRATOR_LOCK]);
       // max() reads one end of each index; count(*) would read the whole log every round.
@@ -100,7 +110,7 @@ export class DecisionMerkleLog {
         `select coalesce(max(idx) + 1, 0)::text as size,
                 (max(recorded_at) - make_interval(secs => $1::float8 / 1000))::text as since
          from decision_log_leaves`,
-        [LOOKBACK_MS],
+        [lookbackMs],
       );
       const size = Number(state?.size ?? 0);
       const since = state?.since ?? null;

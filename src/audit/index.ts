@@ -45,5 +45,12 @@ export {
   type ArchivedPartition,
   type SignedSeal,
 } from "./archive-seal.ts";
-export { DecisionMerkleLog, type SignedCheckpoint, type DecisionProof } from "./decision-merkle-log.ts";
+export {
+  DecisionMerkleLog,
+  ROUND_LOOKBACK_MS,
+  SWEEP_LOOKBACK_MS,
+  type SignedCheckpoint,
+  type DecisionProof,
+} from "./decision-merkle-log.ts";
 export { verifyDecisionLog, type LogProblem, type LogVerification } from "./verify-decision-log.ts";
+export { readArchivedDecisions, type ArchivedDecisions } from "./archived-decisions.ts";

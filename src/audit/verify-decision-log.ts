@@ -1,6 +1,6 @@
 // `parmana audit verify-log`: checks the decision trail against the latest signed checkpoint. The checkpoint
-// must open under the log's key; every leaf up to its size is recomputed from its decision in audit_decisions
-// (a deleted decision is named, an edited one too); and the tree of the stored leaf hashes, in order, must have
+// must open under the log's key; every leaf up to its size is recomputed from its decision in audit_decisions,
+// or in the archives given for the partitions archived away (a deleted decision is named, an edited one too); and the tree of the stored leaf hashes, in order, must have
 // the checkpoint's root (a reordered, inserted or edited leaf changes it). Streams in pages, keeping only the
 // log's right frontier (O(log n) hashes) in memory.
 import { decisionLeafHash, type Attestation } from "../attest/index.ts";
@@ -10,7 +10,13 @@ import type { SqlClient } from "./sql.ts";
 
 export type LogProblem =
   | { readonly kind: "deleted"; readonly index: number; readonly executionId: string }
-  | { readonly kind: "edited"; readonly index: number; readonly executionId: string }
+  | {
+      readonly kind: "edited";
+      readonly index: number;
+      readonly executionId: string;
+      /** Where the differing decision was found. */
+      readonly where: "database" | "archive";
+    }
   | { readonly kind: "root"; readonly expected: string; readonly actual: string }
   | { readonly kind: "checkpoint"; readonly reason: string };
 
@@ -45,10 +51,15 @@ class Frontier {
 
 const PAGE = 10_000;
 
+/**
+ * `archived`: the decisions of archives (readArchivedDecisions), sought for the logged decisions no longer in
+ * audit_decisions — a decision archived unchanged is intact, one edited in the archive is named.
+ */
 export async function verifyDecisionLog(
   db: SqlClient,
   verifier: NoteVerifier,
   onProgress?: (checked: number) => void,
+  archived: ReadonlyMap<string, Buffer | null> = new Map(),
 ): Promise<LogVerification> {
   const [latest] = await db.query<{ note: string }>(
     "select note from decision_log_checkpoints order by size desc limit 1",
@@ -83,13 +94,17 @@ export async function verifyDecisionLog(
       if (index !== checked) break; // a gap: the root check below reports it
       frontier.push(stored);
       checked++;
+      const executionId = row.execution_id;
       if (row.attestation === null) {
-        problems.push({ kind: "deleted", index, executionId: row.execution_id });
+        const fromArchive = archived.get(executionId);
+        if (fromArchive === undefined) problems.push({ kind: "deleted", index, executionId });
+        else if (fromArchive === null || !fromArchive.equals(stored))
+          problems.push({ kind: "edited", index, executionId, where: "archive" });
         continue;
       }
       const attestation = jsonColumn(row.attestation);
-      if (!decisionLeafHash(attestation).equals(stored) || attestation.executionId !== row.execution_id)
-        problems.push({ kind: "edited", index, executionId: row.execution_id });
+      if (!decisionLeafHash(attestation).equals(stored) || attestation.executionId !== executionId)
+        problems.push({ kind: "edited", index, executionId, where: "database" });
     }
     onProgress?.(checked);
     if (checked < Math.min(from + PAGE, size)) break;

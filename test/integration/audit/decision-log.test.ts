@@ -1,17 +1,27 @@
 // The verifiable decision log on a real Postgres: decisions are integrated in order by one integrator at a time
 // (two replicas racing never log a decision twice), each round signs a C2SP checkpoint that Go's sumdb/note
 // opens, and the inclusion and consistency proofs served pass Go's sumdb/tlog. `parmana audit verify-log`
-// finds the log intact, then names a decision deleted by the database owner, and one edited.
+// finds the log intact, then names a decision deleted by the database owner, and one edited; decisions archived
+// away verify from the archive (--archive), and one edited in the archive is named.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { signAttestation } from "../../../src/attest/index.ts";
-import { AuditStore, connectPostgres, DecisionMerkleLog, migrate } from "../../../src/audit/index.ts";
+import {
+  AuditStore,
+  connectPostgres,
+  DecisionMerkleLog,
+  maintainPartitions,
+  migrate,
+  ROUND_LOOKBACK_MS,
+  SWEEP_LOOKBACK_MS,
+} from "../../../src/audit/index.ts";
 import { generateSigningKeyPair, noteVerifierKey, parseSigningKey } from "../../../src/crypto/index.ts";
 import { sampleAttestationInput } from "../../support/attestations.ts";
 import { goTool } from "../../support/go-tool.ts";
@@ -174,7 +184,12 @@ test("decision log: a decision whose transaction commits after later ones were l
     `update audit_decisions set created_at = (select max(recorded_at) from decision_log_leaves) - interval '30 seconds'
      where execution_id = 'late'`,
   );
-  assert.deepEqual(await log.integrate(), { added: 1, size: 2 });
+  assert.deepEqual(
+    await log.integrate(5_000, ROUND_LOOKBACK_MS),
+    { added: 0, size: 1 },
+    "an ordinary round looks back 5 s only",
+  );
+  assert.deepEqual(await log.integrate(5_000, SWEEP_LOOKBACK_MS), { added: 1, size: 2 }, "a sweep finds it");
   const logged = await db.query<{ execution_id: string }>(
     "select execution_id from decision_log_leaves order by idx",
   );
@@ -182,4 +197,87 @@ test("decision log: a decision whose transaction commits after later ones were l
     logged.map((r) => r.execution_id),
     ["early", "late"],
   );
+});
+
+test("decision log: decisions archived away with `parmana audit archive` verify from the archive; one edited there is named, one in neither place is deleted", async (t) => {
+  const { url, db, signer, store } = await logDatabase(t);
+  const old = new Date(Date.now() - 100 * 86_400_000);
+  await maintainPartitions(db, old);
+  // Decisions are partitioned by when they were issued: the first 20 were decided 100 days ago, the rest today.
+  const decide = (id: string, issuedAt: Date) =>
+    store.decisionLog.recordDecision({
+      attestation: signAttestation(sampleAttestationInput({ executionId: id, issuedAt }), signer),
+      signals: {},
+      apiKeyId: null,
+      requestId: null,
+      clientIp: null,
+    });
+  for (let i = 0; i < 30; i++) await decide(`arc-${String(i)}`, i < 20 ? old : new Date());
+  const log = new DecisionMerkleLog(db, ORIGIN, signer);
+  assert.equal((await log.integrate()).size, 30);
+
+  const dir = await mkdtemp(join(tmpdir(), "parmana-verify-log-archive-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, "seal.key"), generateSigningKeyPair().privateKeyPem, { mode: 0o600 });
+  const keyFile = join(dir, "signing.pub.pem");
+  await writeFile(keyFile, signer.publicKey.pem);
+  const archive = join(dir, "archive");
+  const archived = await parmana([
+    "archive",
+    "--older-than",
+    "60",
+    "--out",
+    archive,
+    "--key",
+    join(dir, "seal.key"),
+    "--database-url",
+    url,
+  ]);
+  assert.equal(archived.code, 0, archived.stderr);
+  const [left] = await db.query<{ n: string }>("select count(*)::text as n from audit_decisions");
+  assert.equal(left?.n, "10", "the 20 old decisions left the database");
+
+  const args = ["verify-log", "--database-url", url, "--public-key", keyFile, "--origin", ORIGIN];
+  const without = await parmana(args);
+  assert.equal(without.code, 1);
+  assert.equal(without.stdout.match(/^DELETED: /gm)?.length, 20, "without the archive they are missing");
+  const withArchive = await parmana([...args, "--archive", archive]);
+  assert.equal(withArchive.code, 0, withArchive.stdout + withArchive.stderr);
+  assert.match(withArchive.stdout, /intact: 30 logged decisions/);
+  assert.match(withArchive.stderr, /read 20 archived decisions from 1 archive/);
+
+  // Edit one archived decision in its file, and delete a live one.
+  const seal = JSON.parse(await readFile(join(archive, "seal.json"), "utf8")) as {
+    partitions: { table: string; rows: number; file: string }[];
+  };
+  const file = join(
+    archive,
+    seal.partitions.find((p) => p.table === "audit_decisions" && p.rows > 0)?.file ?? "",
+  );
+  const lines = gunzipSync(await readFile(file))
+    .toString("utf8")
+    .trimEnd()
+    .split("\n");
+  const edited = lines.map((line) => {
+    const entry = JSON.parse(line) as {
+      row: { execution_id: string; attestation: { decision: { action: string } } };
+    };
+    if (entry.row.execution_id !== "arc-7") return line;
+    entry.row.attestation.decision.action = "reject";
+    return JSON.stringify(entry);
+  });
+  await writeFile(file, gzipSync(`${edited.join("\n")}\n`));
+  await db.query("delete from audit_decisions where execution_id = 'arc-25'");
+  const broken = await parmana([...args, "--archive", archive]);
+  assert.equal(broken.code, 1, broken.stdout + broken.stderr);
+  assert.match(
+    broken.stdout,
+    /EDITED: decision arc-7 \(leaf \d+\) differs from what was logged \(in the archive\)/,
+  );
+  assert.match(broken.stdout, /DELETED: decision arc-25 /);
+  assert.equal(broken.stdout.trim().split("\n").length, 2, broken.stdout);
+
+  const notAnArchive = await parmana([...args, "--archive", dir]);
+  assert.equal(notAnArchive.code, 2);
+  assert.match(notAnArchive.stderr, /no readable seal\.json/);
 });
