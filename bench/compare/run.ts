@@ -466,6 +466,8 @@ try {
       PARMANA_SIGNING_MODE: mode,
       NODE_ENV: "production",
       LOG_LEVEL: "info",
+      // BENCH_SERVER_ENV='{"PARMANA_DECISION_LOG":"false"}': more settings for both Parmana servers.
+      ...(JSON.parse(process.env["BENCH_SERVER_ENV"] ?? "{}") as Record<string, string>),
     });
     const urls = await start(process.execPath, ["bin/parmana.js", "server"], env, (line) => {
       try {

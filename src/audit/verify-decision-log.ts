@@ -51,6 +51,27 @@ class Frontier {
 
 const PAGE = 10_000;
 
+/** What is wrong with logged leaf `index`, judged by its decision in the database, else in the archives. */
+function checkLeaf(
+  index: number,
+  executionId: string,
+  stored: Buffer,
+  attestation: Attestation | string | null,
+  archived: ReadonlyMap<string, Buffer | null>,
+): LogProblem | undefined {
+  if (attestation === null) {
+    const fromArchive = archived.get(executionId);
+    if (fromArchive === undefined) return { kind: "deleted", index, executionId };
+    if (fromArchive === null || !fromArchive.equals(stored))
+      return { kind: "edited", index, executionId, where: "archive" };
+    return undefined;
+  }
+  const decision = jsonColumn(attestation);
+  if (!decisionLeafHash(decision).equals(stored) || decision.executionId !== executionId)
+    return { kind: "edited", index, executionId, where: "database" };
+  return undefined;
+}
+
 /**
  * `archived`: the decisions of archives (readArchivedDecisions), sought for the logged decisions no longer in
  * audit_decisions — a decision archived unchanged is intact, one edited in the archive is named.
@@ -94,17 +115,8 @@ export async function verifyDecisionLog(
       if (index !== checked) break; // a gap: the root check below reports it
       frontier.push(stored);
       checked++;
-      const executionId = row.execution_id;
-      if (row.attestation === null) {
-        const fromArchive = archived.get(executionId);
-        if (fromArchive === undefined) problems.push({ kind: "deleted", index, executionId });
-        else if (fromArchive === null || !fromArchive.equals(stored))
-          problems.push({ kind: "edited", index, executionId, where: "archive" });
-        continue;
-      }
-      const attestation = jsonColumn(row.attestation);
-      if (!decisionLeafHash(attestation).equals(stored) || attestation.executionId !== executionId)
-        problems.push({ kind: "edited", index, executionId, where: "database" });
+      const problem = checkLeaf(index, row.execution_id, stored, row.attestation, archived);
+      if (problem) problems.push(problem);
     }
     onProgress?.(checked);
     if (checked < Math.min(from + PAGE, size)) break;
