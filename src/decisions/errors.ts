@@ -9,6 +9,7 @@ export type DecisionErrorKind =
   | "no_matching_rule"
   | "replayed"
   | "in_flight"
+  | "rate_limited"
   | "replay_store_unavailable"
   | "audit_unavailable"
   | "audit_not_configured"

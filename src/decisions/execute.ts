@@ -13,7 +13,12 @@ import type { VerifiedBundle } from "../bundle/index.ts";
 import { SecurityEventType } from "../events/index.ts";
 import { evaluatePolicy, type Signals } from "../policy/index.ts";
 import { inSpan, inSpanSync } from "../tracing/index.ts";
-import { ReplayStoreUnavailableError, type Reservation } from "../replay/index.ts";
+import {
+  ReplayStoreUnavailableError,
+  type RateBudget,
+  type RateCount,
+  type Reservation,
+} from "../replay/index.ts";
 import { eventFacts, type Caller } from "./caller.ts";
 import { normalisedSignals, servedBundle } from "./bundle-lookup.ts";
 import { DecisionError, replayed } from "./errors.ts";
@@ -26,6 +31,11 @@ export interface ExecuteInput {
   readonly policyId: string;
   readonly policyVersion: string;
   readonly signals: unknown;
+  /**
+   * The caller's request budget, counted in the reservation's own atomic step (one round trip for both); a
+   * request refused before it (an unknown policy, invalid signals) is counted on its own. Over it: rate_limited.
+   */
+  readonly budget?: RateBudget;
 }
 
 export interface ExecuteResult {
@@ -34,6 +44,8 @@ export interface ExecuteResult {
   readonly attestation: Attestation;
   /** A retry of a decision already made: this is its original attestation (Parmana-Replayed: true). */
   readonly replayed?: true;
+  /** The caller's budget after this request, when one was given. */
+  readonly rate?: RateCount;
 }
 
 interface Flow {
@@ -42,6 +54,7 @@ interface Flow {
   readonly executionId: string;
   readonly fingerprint: string;
   readonly bundle: VerifiedBundle;
+  readonly budget: RateBudget | undefined;
 }
 
 async function timed<T>(
@@ -104,24 +117,45 @@ const replay = (attestation: Attestation): ExecuteResult => ({
   replayed: true,
 });
 
-async function reserve(flow: Flow): Promise<string | ExecuteResult> {
+/** Over the budget: a rate_limit_exceeded event, and the error the API answers 429 with. */
+function rateLimited(deps: DecisionDeps, caller: Caller, rate: RateCount | undefined): DecisionError {
+  deps.events.raise({
+    type: SecurityEventType.rateLimitExceeded,
+    message: "rate limit exceeded on POST /execute",
+    ...eventFacts(caller),
+    details: { limit: rate?.max },
+  });
+  return new DecisionError(
+    "rate_limited",
+    `rate limit of ${String(rate?.max)} requests per minute exceeded; retry in ${String(Math.ceil((rate?.resetInMs ?? 0) / 1000))} seconds`,
+    { ...rate },
+  );
+}
+
+interface Reserved {
+  readonly token: string;
+  readonly rate: RateCount | undefined;
+}
+
+async function reserve(flow: Flow): Promise<Reserved | ExecuteResult> {
   const { deps, executionId, fingerprint } = flow;
   let reservation: Reservation;
   try {
     reservation = await timed(
       (s) => deps.observer.replayStoreDuration?.("reserve", s),
-      () => deps.replay.reserve(executionId, fingerprint),
+      () => deps.replay.reserve(executionId, fingerprint, flow.budget),
     );
   } catch (error) {
     if (!(error instanceof ReplayStoreUnavailableError)) throw error;
     deps.observer.error?.("replay store unavailable; refusing to execute", error);
     throw replayStoreDown("the replay store is unavailable; no decision was made (fail closed)");
   }
-  if (reservation.outcome === "reserved") return reservation.token;
+  if (reservation.outcome === "rate_limited") throw rateLimited(deps, flow.caller, reservation.rate);
+  if (reservation.outcome === "reserved") return { token: reservation.token, rate: reservation.rate };
   const consumed = reservation.outcome === "consumed";
   if (consumed && reservation.fingerprint === fingerprint) {
     const attestation = await original(flow);
-    if (attestation) return replay(attestation);
+    if (attestation) return { ...replay(attestation), ...(reservation.rate && { rate: reservation.rate }) };
   }
   raiseReplay(flow, consumed, {
     state: reservation.outcome === "consumed" ? reservation.state : "RESERVED",
@@ -292,17 +326,18 @@ export async function executeDecision(
   input: ExecuteInput,
   caller: Caller,
 ): Promise<ExecuteResult> {
-  const bundle = servedBundle(deps, caller, input.policyId, input.policyVersion);
-  const signals = normalisedSignals(bundle, input.signals);
+  const { bundle, signals } = await refusedWithinBudget(deps, input, caller);
   const flow: Flow = {
     deps,
     caller,
     executionId: input.executionId,
     fingerprint: executionFingerprint(bundle.policyId, bundle.policyVersion, signals),
     bundle,
+    budget: input.budget,
   };
-  const token = await inSpan("parmana.reserve", () => reserve(flow));
-  if (typeof token !== "string") return token;
+  const reserved = await inSpan("parmana.reserve", () => reserve(flow));
+  if (!("token" in reserved)) return reserved;
+  const { token, rate } = reserved;
   let attestation: Attestation;
   try {
     attestation = await signAndCheck(flow, signals);
@@ -318,5 +353,28 @@ export async function executeDecision(
     status: attestation.execution_state,
     requires_override: attestation.decision.requires_override,
     attestation,
+    ...(rate && { rate }),
   };
+}
+
+/**
+ * The bundle and normalised signals; a request refused here (unknown or refused policy, invalid signals) never
+ * reaches the reservation, so its budget is counted on its own — and over the budget the answer is
+ * rate_limited, as it would have been had the budget been counted first.
+ */
+async function refusedWithinBudget(
+  deps: DecisionDeps,
+  input: ExecuteInput,
+  caller: Caller,
+): Promise<{ bundle: VerifiedBundle; signals: Signals }> {
+  try {
+    const bundle = servedBundle(deps, caller, input.policyId, input.policyVersion);
+    return { bundle, signals: normalisedSignals(bundle, input.signals) };
+  } catch (error) {
+    const count = deps.replay.count?.bind(deps.replay);
+    if (!input.budget || !count) throw error;
+    const rate = await count(input.budget).catch(() => undefined);
+    if (rate && rate.count > rate.max) throw rateLimited(deps, caller, rate);
+    throw error;
+  }
 }

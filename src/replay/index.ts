@@ -4,6 +4,8 @@ export {
   ReplayState,
   ReplayStoreUnavailableError,
   DEFAULT_REPLAY_TIMINGS,
+  type RateBudget,
+  type RateCount,
   type Reservation,
   type ReplayStore,
   type ReplayTimings,

@@ -4,6 +4,8 @@ import { randomUUID } from "node:crypto";
 import {
   DEFAULT_REPLAY_TIMINGS,
   ReplayState,
+  type RateBudget,
+  type RateCount,
   type Reservation,
   type ReplayStore,
   type ReplayTimings,
@@ -19,6 +21,7 @@ interface Entry {
 export class MemoryReplayStore implements ReplayStore {
   readonly kind = "memory" as const;
   readonly #entries = new Map<string, Entry>();
+  readonly #budgets = new Map<string, { count: number; endsAt: number }>();
   readonly #timings: ReplayTimings;
   readonly #now: () => number;
 
@@ -40,7 +43,25 @@ export class MemoryReplayStore implements ReplayStore {
     return ttlMs === undefined ? undefined : this.#now() + ttlMs;
   }
 
-  reserve(executionId: string, fingerprint: string): Promise<Reservation> {
+  count(budget: RateBudget): Promise<RateCount> {
+    const now = this.#now();
+    let window = this.#budgets.get(budget.key);
+    if (!window || window.endsAt <= now) {
+      window = { count: 0, endsAt: now + budget.windowMs };
+      this.#budgets.set(budget.key, window);
+    }
+    window.count += 1;
+    return Promise.resolve({ count: window.count, max: budget.max, resetInMs: window.endsAt - now });
+  }
+
+  async reserve(executionId: string, fingerprint: string, budget?: RateBudget): Promise<Reservation> {
+    if (!budget) return this.#reserve(executionId, fingerprint);
+    const rate = await this.count(budget);
+    if (rate.count > budget.max) return { outcome: "rate_limited", rate };
+    return { ...(await this.#reserve(executionId, fingerprint)), rate };
+  }
+
+  #reserve(executionId: string, fingerprint: string): Promise<Reservation> {
     const entry = this.#live(executionId);
     if (entry && entry.state !== ReplayState.failed) {
       return Promise.resolve(

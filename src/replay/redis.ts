@@ -5,12 +5,14 @@
 // closed — replication is asynchronous, and a write acknowledged by a primary that dies before a replica has it
 // is lost on failover.
 import { randomUUID } from "node:crypto";
-import type { ChainableCommander } from "ioredis";
+import { Cluster, type ChainableCommander } from "ioredis";
 import type { ReplayRedis } from "./redis-connection.ts";
 import {
   DEFAULT_REPLAY_TIMINGS,
   ReplayState,
   ReplayStoreUnavailableError,
+  type RateBudget,
+  type RateCount,
   type Reservation,
   type ReplayStore,
   type ReplayTimings,
@@ -27,6 +29,35 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'OK', ARGV[1]}
 `;
 
+// Counts a request into the fixed window at KEYS[n] (ARGV[w] = the window in ms): the rate limiter's own
+// arithmetic (INCR; the first request of a window sets its expiry), so both count into one budget.
+const COUNT = (n: number, w: number): string => `
+local count = redis.call('INCR', KEYS[${String(n)}])
+local ttl = redis.call('PTTL', KEYS[${String(n)}])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[${String(n)}], ARGV[${String(w)}])
+  ttl = tonumber(ARGV[${String(w)}])
+end
+`;
+
+// KEYS[1] = key, KEYS[2] = the caller's budget; ARGV = fingerprint, token, now, reserved TTL (ms), max, window
+// (ms). The request is counted first; over the budget nothing else happens. One round trip for both.
+const RESERVE_COUNTED = `${COUNT(2, 6)}
+if count > tonumber(ARGV[5]) then return {'LIMITED', '', count, ttl} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state and state ~= 'FAILED' then
+  return {state, redis.call('HGET', KEYS[1], 'fingerprint'), count, ttl}
+end
+redis.call('HSET', KEYS[1], 'state', 'RESERVED', 'fingerprint', ARGV[1], 'token', ARGV[2], 'updated_at', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {'OK', ARGV[1], count, ttl}
+`;
+
+// KEYS[1] = the budget; ARGV = window (ms).
+const COUNT_ONLY = `${COUNT(1, 1)}
+return {count, ttl}
+`;
+
 // KEYS[1] = key; ARGV = expected state, token ('' = any), new state, now, TTL in ms ('' = none).
 const TRANSITION = `
 if redis.call('HGET', KEYS[1], 'state') ~= ARGV[1] then return 0 end
@@ -37,6 +68,17 @@ return 1
 `;
 
 interface ReplayCommands {
+  parmanaReplayReserveCounted(
+    key: string,
+    budgetKey: string,
+    fingerprint: string,
+    token: string,
+    now: string,
+    ttl: number,
+    max: number,
+    windowMs: number,
+  ): Promise<[string, string, number, number]>;
+  parmanaRateCount(budgetKey: string, windowMs: number): Promise<[number, number]>;
   parmanaReplayReserve(
     key: string,
     fingerprint: string,
@@ -60,20 +102,15 @@ export interface ReplicaDurability {
   readonly waitMs: number;
 }
 
+type ScriptName = "parmanaReplayReserve" | "parmanaReplayReserveCounted" | "parmanaReplayTransition";
+
 /** One script call, to run directly or in a pipeline. */
-type Script =
-  | {
-      readonly name: "parmanaReplayReserve";
-      readonly args: Parameters<ReplayCommands["parmanaReplayReserve"]>;
-    }
-  | {
-      readonly name: "parmanaReplayTransition";
-      readonly args: Parameters<ReplayCommands["parmanaReplayTransition"]>;
-    };
+type Script = {
+  [N in ScriptName]: { readonly name: N; readonly args: Parameters<ReplayCommands[N]> };
+}[ScriptName];
 
 type Pipelined = ChainableCommander & {
-  parmanaReplayReserve(...args: Parameters<ReplayCommands["parmanaReplayReserve"]>): Pipelined;
-  parmanaReplayTransition(...args: Parameters<ReplayCommands["parmanaReplayTransition"]>): Pipelined;
+  [N in ScriptName]: (...args: Parameters<ReplayCommands[N]>) => Pipelined;
 };
 
 export class RedisReplayStore implements ReplayStore {
@@ -82,6 +119,8 @@ export class RedisReplayStore implements ReplayStore {
   readonly #timings: ReplayTimings;
   readonly #prefix: string;
   readonly #durability: ReplicaDurability;
+  /** Whether a budget is counted in the reservation's own script (not on a Cluster). */
+  readonly #counted: boolean;
 
   /** `redis` should fail fast (enableOfflineQueue false, a command timeout): this store fails closed. */
   constructor(
@@ -91,6 +130,10 @@ export class RedisReplayStore implements ReplayStore {
     durability: ReplicaDurability = { minReplicas: 0, waitMs: 0 },
   ) {
     redis.defineCommand("parmanaReplayReserve", { numberOfKeys: 1, lua: RESERVE });
+    redis.defineCommand("parmanaReplayReserveCounted", { numberOfKeys: 2, lua: RESERVE_COUNTED });
+    redis.defineCommand("parmanaRateCount", { numberOfKeys: 1, lua: COUNT_ONLY });
+    // A script's keys must share a Cluster slot: there the budget is counted in a round trip of its own.
+    this.#counted = !(redis instanceof Cluster);
     redis.defineCommand("parmanaReplayTransition", { numberOfKeys: 1, lua: TRANSITION });
     this.#redis = redis as ReplayRedis & ReplayCommands;
     this.#timings = timings;
@@ -99,9 +142,8 @@ export class RedisReplayStore implements ReplayStore {
   }
 
   #direct(script: Script): Promise<unknown> {
-    return script.name === "parmanaReplayReserve"
-      ? this.#redis.parmanaReplayReserve(...script.args)
-      : this.#redis.parmanaReplayTransition(...script.args);
+    const redis = this.#redis as unknown as Record<ScriptName, (...args: unknown[]) => Promise<unknown>>;
+    return redis[script.name](...script.args);
   }
 
   /**
@@ -112,10 +154,7 @@ export class RedisReplayStore implements ReplayStore {
     const { minReplicas, waitMs } = this.#durability;
     if (minReplicas === 0 || !durable) return { reply: await this.#direct(script), replicated: true };
     const pipeline = this.#redis.pipeline() as Pipelined;
-    const queued =
-      script.name === "parmanaReplayReserve"
-        ? pipeline.parmanaReplayReserve(...script.args)
-        : pipeline.parmanaReplayTransition(...script.args);
+    const queued = (pipeline[script.name] as (...args: unknown[]) => Pipelined).apply(pipeline, script.args);
     const results = await queued.wait(minReplicas, waitMs).exec();
     const [[error, reply] = [new Error("the pipeline was not run"), null], [waitError, acked] = [null, 0]] =
       results ?? [];
@@ -143,21 +182,56 @@ export class RedisReplayStore implements ReplayStore {
     }
   }
 
-  async reserve(executionId: string, fingerprint: string): Promise<Reservation> {
-    const token = randomUUID();
-    const { reply, replicated } = await this.#call("reserve", () =>
-      this.#durable({
-        name: "parmanaReplayReserve",
-        args: [
-          this.#key(executionId),
-          fingerprint,
-          token,
-          new Date().toISOString(),
-          this.#timings.reservedTtlMs,
-        ],
-      }),
+  async count(budget: RateBudget): Promise<RateCount> {
+    const [count, ttl] = await this.#call("count a request", () =>
+      this.#redis.parmanaRateCount(budget.key, budget.windowMs),
     );
-    const [state, existing] = reply as [string, string];
+    return { count, max: budget.max, resetInMs: ttl };
+  }
+
+  async reserve(executionId: string, fingerprint: string, budget?: RateBudget): Promise<Reservation> {
+    if (budget && !this.#counted) {
+      // On a Cluster the budget lives on another shard: counted first, in its own round trip, and — as the rate
+      // limiter does (skipOnError) — not in the way when its shard does not answer; the reservation still is.
+      const rate = await this.count(budget).catch(() => undefined);
+      if (rate && rate.count > budget.max) return { outcome: "rate_limited", rate };
+      return { ...(await this.#reserve(executionId, fingerprint, undefined)), ...(rate && { rate }) };
+    }
+    return this.#reserve(executionId, fingerprint, budget);
+  }
+
+  async #reserve(
+    executionId: string,
+    fingerprint: string,
+    budget: RateBudget | undefined,
+  ): Promise<Reservation> {
+    const token = randomUUID();
+    const now = new Date().toISOString();
+    const key = this.#key(executionId);
+    const ttl = this.#timings.reservedTtlMs;
+    const script: Script = budget
+      ? {
+          name: "parmanaReplayReserveCounted",
+          args: [key, budget.key, fingerprint, token, now, ttl, budget.max, budget.windowMs],
+        }
+      : { name: "parmanaReplayReserve", args: [key, fingerprint, token, now, ttl] };
+    const { reply, replicated } = await this.#call("reserve", () => this.#durable(script));
+    const [state, existing, count, resetInMs] = reply as [string, string, number?, number?];
+    const rate =
+      budget && count !== undefined && resetInMs !== undefined
+        ? { rate: { count, max: budget.max, resetInMs } }
+        : {};
+    if (state === "LIMITED") return { outcome: "rate_limited", ...rate };
+    return { ...(await this.#reservation(executionId, token, state, existing, replicated)), ...rate };
+  }
+
+  async #reservation(
+    executionId: string,
+    token: string,
+    state: string,
+    existing: string,
+    replicated: boolean,
+  ): Promise<Reservation> {
     if (state === "OK" && !replicated) {
       // Not durable: give the id back (where the primary still answers) and refuse.
       await this.fail(executionId, token).catch(() => false);

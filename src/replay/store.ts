@@ -10,12 +10,36 @@ export const ReplayState = {
 } as const;
 export type ReplayState = (typeof ReplayState)[keyof typeof ReplayState];
 
-export type Reservation =
+/**
+ * A caller's request budget, counted in the same step as the reservation (one round trip): a fixed window of
+ * `windowMs` holding at most `max` requests, under `key` — the rate limiter's own counter key, so that both count
+ * into one budget.
+ */
+export interface RateBudget {
+  readonly key: string;
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+/** The budget after this request: requests counted in the window, and when it ends. */
+export interface RateCount {
+  readonly count: number;
+  readonly max: number;
+  readonly resetInMs: number;
+}
+
+export type Reservation = (
   | { readonly outcome: "reserved"; readonly token: string }
   /** Already CONFIRMED, PENDING_OVERRIDE or OVERRIDDEN: a replay. */
   | { readonly outcome: "consumed"; readonly state: ReplayState; readonly fingerprint: string }
   /** A live RESERVED by another request. */
-  | { readonly outcome: "in_flight"; readonly fingerprint: string };
+  | { readonly outcome: "in_flight"; readonly fingerprint: string }
+  /** Over the budget: nothing was reserved or looked at. */
+  | { readonly outcome: "rate_limited" }
+) & {
+  /** The budget, when one was given. */
+  readonly rate?: RateCount;
+};
 
 export interface ReplayTimings {
   /** How long a reservation lives before it may be taken again (default 300 s). */
@@ -38,7 +62,10 @@ export class ReplayStoreUnavailableError extends Error {
 
 export interface ReplayStore {
   readonly kind: "redis" | "memory";
-  reserve(executionId: string, fingerprint: string): Promise<Reservation>;
+  /** With `budget`, the request is counted first, in the same atomic step; over it, nothing is reserved. */
+  reserve(executionId: string, fingerprint: string, budget?: RateBudget): Promise<Reservation>;
+  /** Counts a request into `budget` alone (one the reservation never saw); absent: budgets are not kept here. */
+  count?(budget: RateBudget): Promise<RateCount>;
   /** RESERVED → CONFIRMED or PENDING_OVERRIDE; false when the token no longer holds the reservation. */
   complete(executionId: string, token: string, state: "CONFIRMED" | "PENDING_OVERRIDE"): Promise<boolean>;
   /** RESERVED → FAILED (short TTL, so the caller may retry). */

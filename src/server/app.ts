@@ -24,6 +24,7 @@ import { decisionRoutes } from "./routes/decisions.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { runtimeRoutes } from "./routes/runtime.ts";
 import { packageVersion } from "../version.ts";
+import { countUnhandled, executeBudget } from "./execute-budget.ts";
 
 export type App = FastifyInstance;
 
@@ -234,6 +235,8 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
       `${request.routeOptions.url ?? "?"}|${request.apiKey ? `key:${request.apiKey.id}` : `ip:${request.ip}`}`,
     nameSpace: ctx.config.rateLimits.namespace,
     skipOnError: true,
+    // An authenticated /execute is counted with its reservation, in the same Redis step (execute-budget.ts).
+    allowList: (request) => executeBudget(ctx, request) !== undefined,
     ...(ctx.redis && { redis: ctx.redis }),
     errorResponseBuilder: (request, context) => ({
       statusCode: 429,
@@ -256,6 +259,10 @@ async function registerInfrastructure(app: FastifyInstance, ctx: ServerContext):
         details: { limit: routeLimit(ctx, path) },
       });
     },
+  });
+  app.addHook("onSend", (request, _reply, payload, done) => {
+    countUnhandled(ctx, request);
+    done(null, payload);
   });
   // Scopes are enforced after the rate limiter (a route-level onRequest hook) has counted the request, so
   // that guessing keys is rate-limited too.

@@ -9,6 +9,7 @@ const HTTP: Readonly<Record<DecisionErrorKind, readonly [number, ErrorCode]>> = 
   no_matching_rule: [422, ErrorCode.noMatchingRule],
   replayed: [422, ErrorCode.replayed],
   in_flight: [409, ErrorCode.replayInFlight],
+  rate_limited: [429, ErrorCode.rateLimited],
   replay_store_unavailable: [503, ErrorCode.replayStoreUnavailable],
   audit_unavailable: [503, ErrorCode.auditUnavailable],
   audit_not_configured: [503, ErrorCode.auditDbUnavailable],
@@ -25,6 +26,15 @@ export function httpError(error: DecisionError): ApiError {
     // The first signal error's own VAL code, and every error in the body.
     const { code: valCode, errors } = error.details as { code: ErrorCode; errors: unknown };
     return new ApiError(status, valCode, error.message, { errors });
+  }
+  if (error.kind === "rate_limited") {
+    // The body the rate limiter answers with on every other route.
+    const { max, resetInMs } = error.details as { max?: number; resetInMs?: number };
+    return new ApiError(status, code, error.message, {
+      limit: max,
+      remaining: 0,
+      reset: Math.ceil((Date.now() + (resetInMs ?? 0)) / 1000),
+    });
   }
   return new ApiError(status, code, error.message);
 }

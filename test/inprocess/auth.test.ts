@@ -31,3 +31,28 @@ test("inprocess.rate-limit: the limit is announced in headers; past it, 429 RATE
   assert.ok(over.headers["retry-after"] !== undefined);
   assert.ok((await s.storedEvents()).some((e) => e["event_type"] === "rate_limit_exceeded"));
 });
+
+test("inprocess.rate-limit: /execute's budget is counted with the reservation — and a request refused before it (bad body, unknown policy) counts too", async (t) => {
+  const s = await build(t, () => ({}), { PARMANA_RATE_LIMIT_EXECUTE: "3" });
+  const malformed = await s.call("POST", "/execute", s.keys.executor, { executionId: "x" });
+  assert.equal(malformed.status, 400);
+  const unknown = await s.call("POST", "/execute", s.keys.executor, {
+    ...executeBody(uniqueId()),
+    policyVersion: "9.9.9",
+  });
+  assert.equal(unknown.status, 404);
+  const last = await s.call("POST", "/execute", s.keys.executor, executeBody(uniqueId()));
+  assert.equal(last.status, 200);
+  assert.deepEqual([last.headers["x-ratelimit-limit"], last.headers["x-ratelimit-remaining"]], ["3", "0"]);
+  const over = await s.call("POST", "/execute", s.keys.executor, executeBody(uniqueId()));
+  assert.deepEqual([over.status, over.body["code"], over.body["limit"]], [429, "RATE_LIMITED", 3]);
+  assert.equal(over.headers["x-ratelimit-remaining"], "0");
+  assert.ok(Number(over.headers["retry-after"]) > 0);
+  const refusedOver = await s.call("POST", "/execute", s.keys.executor, {
+    ...executeBody(uniqueId()),
+    policyVersion: "9.9.9",
+  });
+  assert.equal(refusedOver.status, 429, "over the budget, a refused request is 429 as before");
+  const events = (await s.storedEvents()).filter((e) => e["event_type"] === "rate_limit_exceeded");
+  assert.ok(events.length >= 1);
+});

@@ -10,7 +10,8 @@ const SHORT: ReplayTimings = { reservedTtlMs: 300, failedTtlMs: 300 };
 function bound(store: ReplayStore): ReplayStore {
   return {
     kind: store.kind,
-    reserve: (id, fp) => store.reserve(id, fp),
+    reserve: (id, fp, budget) => store.reserve(id, fp, budget),
+    ...(store.count && { count: store.count.bind(store) }),
     complete: (id, token, state) => store.complete(id, token, state),
     fail: (id, token) => store.fail(id, token),
     resolveOverride: (id) => store.resolveOverride(id),
@@ -112,6 +113,41 @@ export function replayStoreConformance(
     const results = await Promise.all(Array.from({ length: 100 }, () => store.reserve(x, "fp")));
     assert.equal(results.filter((r) => r.outcome === "reserved").length, 1);
     assert.equal(results.filter((r) => r.outcome === "in_flight").length, 99);
+    await store.close();
+  });
+
+  test(`replay.${name}: a budget is counted with the reservation; over it nothing is reserved, and the window ends`, async () => {
+    const store = await open(SHORT);
+    const budget = { key: `conformance-budget-${randomUUID()}`, max: 2, windowMs: 400 };
+    const [a, b, c] = [id(), id(), id()];
+    const first = await store.reserve(a, "fp", budget);
+    assert.equal(first.outcome, "reserved");
+    assert.deepEqual([first.rate?.count, first.rate?.max], [1, 2]);
+    assert.ok((first.rate?.resetInMs ?? 0) > 0 && (first.rate?.resetInMs ?? 0) <= 400);
+    assert.equal((await store.reserve(a, "fp", budget)).rate?.count, 2, "a replay is counted too");
+    const over = await store.reserve(b, "fp", budget);
+    assert.deepEqual([over.outcome, over.rate?.count], ["rate_limited", 3]);
+    assert.equal(await store.state(b), undefined, "over the budget nothing was reserved");
+    const alone = await store.count?.(budget);
+    assert.equal(alone?.count, 4, "a store that keeps budgets counts one alone, into the same budget");
+    await sleep(450);
+    const next = await store.reserve(c, "fp", budget);
+    assert.deepEqual([next.outcome, next.rate?.count], ["reserved", 1], "a new window");
+    assert.equal((await store.reserve(id(), "fp")).rate, undefined, "no budget, no count");
+    await store.close();
+  });
+
+  test(`replay.${name}: of 60 concurrent reservations within a budget of 25, exactly 25 are let through`, async () => {
+    const store = await open(SHORT);
+    const budget = { key: `conformance-budget-${randomUUID()}`, max: 25, windowMs: 5_000 };
+    const results = await Promise.all(Array.from({ length: 60 }, () => store.reserve(id(), "fp", budget)));
+    assert.equal(results.filter((r) => r.outcome === "reserved").length, 25);
+    assert.equal(results.filter((r) => r.outcome === "rate_limited").length, 35);
+    assert.deepEqual(
+      results.map((r) => r.rate?.count).sort((x = 0, y = 0) => x - y),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+      "each request counted once",
+    );
     await store.close();
   });
 }

@@ -11,6 +11,7 @@ import {
 import type { ServerContext } from "../context.ts";
 import { decisionDeps } from "../decision-deps.ts";
 import { httpError } from "../decision-errors.ts";
+import { budgetTaken, executeBudget, rateHeaders } from "../execute-budget.ts";
 import { callerOf } from "../request-facts.ts";
 import {
   errorResponses,
@@ -51,13 +52,24 @@ export function decisionRoutes(app: FastifyInstance, ctx: ServerContext, small: 
     },
     async (request, reply) => {
       const stop = ctx.metrics.executeDuration.startTimer();
+      const budget = executeBudget(ctx, request);
+      budgetTaken(request);
       try {
-        const result = await mapped(() => executeDecision(deps, request.body, callerOf(request)));
+        const result = await executeDecision(
+          deps,
+          { ...request.body, ...(budget && { budget }) },
+          callerOf(request),
+        ).catch((error: unknown) => {
+          if (error instanceof DecisionError && error.kind === "rate_limited")
+            rateHeaders(reply, error.details as { max: number; count: number; resetInMs: number }, true);
+          throw error instanceof DecisionError ? httpError(error) : error;
+        });
         ctx.metrics.executeRequests.inc({ outcome: result.replayed ? "replayed" : result.status });
         // A retry of a decision already made: its original attestation, as signed (IETF idempotency-key
         // semantics; the body is the first answer's).
         if (result.replayed) void reply.header("Parmana-Replayed", "true");
-        const { replayed: _replayed, ...body } = result;
+        if (result.rate) rateHeaders(reply, result.rate, false);
+        const { replayed: _replayed, rate: _rate, ...body } = result;
         return body;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
