@@ -5,18 +5,21 @@
 import {
   SigningDomain,
   buildTree,
+  rootFromInclusion,
   signPayload,
   verifyPayload,
   type PublicKey,
   type SigningKey,
 } from "../crypto/index.ts";
 import { unsignedAttestation, type Attestation, type AttestationInput } from "./attestation.ts";
-import { MAX_BATCH_SIZE, attestationLeaf, batchRoot, batchRootPayload } from "./batch-proof.ts";
+import { MAX_BATCH_SIZE, attestationLeaf, batchRootPayload } from "./batch-proof.ts";
 
 export interface SignedBatch {
   readonly attestations: readonly Attestation[];
   /** The root the signature covers (hex). */
   readonly root: string;
+  /** Each attestation's leaf hash, as signed (what the self-check walks from). */
+  readonly leaves: readonly Buffer[];
 }
 
 /** Signs the attestations of `inputs` as one batch, in their order (leaf i is inputs[i]). */
@@ -26,7 +29,8 @@ export function signAttestationBatch(inputs: readonly AttestationInput[], key: S
       `a batch holds 1 to ${String(MAX_BATCH_SIZE)} attestations, not ${String(inputs.length)}`,
     );
   const unsigned = inputs.map((input) => unsignedAttestation(input, key));
-  const tree = buildTree(unsigned.map(attestationLeaf));
+  const leaves = unsigned.map(attestationLeaf);
+  const tree = buildTree(leaves);
   const payload = batchRootPayload(tree.root, tree.size);
   const signature = signPayload(SigningDomain.attestationBatch, payload, key);
   const attestations = unsigned.map((fields, leafIndex) => ({
@@ -34,16 +38,18 @@ export function signAttestationBatch(inputs: readonly AttestationInput[], key: S
     signature,
     batch: { leafIndex, treeSize: tree.size, path: tree.path(leafIndex).map((h) => h.toString("hex")) },
   }));
-  return { attestations, root: payload.root };
+  return { attestations, root: payload.root, leaves };
 }
 
 /**
  * The signer's self-check of a batch it just made: the one signature verifies over the root, once, and every
- * attestation's path leads to that root. False when any of it fails — then none of the batch may be issued.
+ * attestation's path leads from its leaf, as signed, to that root. False when any of it fails — then none of
+ * the batch may be issued. (Each leaf was hashed from the very fields the attestation carries; hashing them
+ * again would double the batch's canonicalisation for no fault it could catch that this does not.)
  */
 export function checkAttestationBatch(batch: SignedBatch, key: PublicKey): boolean {
   const first = batch.attestations[0];
-  if (!first?.batch) return false;
+  if (!first?.batch || batch.leaves.length !== batch.attestations.length) return false;
   const signed = verifyPayload(
     SigningDomain.attestationBatch,
     { root: batch.root, treeSize: first.batch.treeSize },
@@ -52,8 +58,17 @@ export function checkAttestationBatch(batch: SignedBatch, key: PublicKey): boole
   );
   return (
     signed &&
-    batch.attestations.every(({ signature, batch: position, ...fields }) => {
-      const root = position && signature === first.signature ? batchRoot(fields, position) : undefined;
+    batch.attestations.every(({ signature, batch: position }, i) => {
+      const leaf = batch.leaves[i];
+      const root =
+        position && leaf && signature === first.signature
+          ? rootFromInclusion(
+              leaf,
+              position.leafIndex,
+              position.treeSize,
+              position.path.map((h) => Buffer.from(h, "hex")),
+            )
+          : undefined;
       return root?.toString("hex") === batch.root;
     })
   );

@@ -38,18 +38,24 @@ const run = promisify(execFile);
 const b64 = (b: Buffer): string => b.toString("base64");
 const ORIGIN = "parmana.test/decisions";
 
-/** A fresh, migrated database, a signing key for the checkpoints and the audit store that records decisions. */
+/** A fresh, migrated database, a signing key for the checkpoints, the audit store and a way to record a decision. */
 async function logDatabase(t: TestContext) {
   const url = await freshDatabase(t);
   const db = connectPostgres({ connectionString: url });
   t.after(() => db.close());
   await migrate(db);
-  return {
-    url,
-    db,
-    signer: parseSigningKey(generateSigningKeyPair().privateKeyPem),
-    store: new AuditStore(db),
-  };
+  const signer = parseSigningKey(generateSigningKeyPair().privateKeyPem);
+  const store = new AuditStore(db);
+  /** Records the decision of `id`, issued at `issuedAt`. */
+  const decide = (id: string, issuedAt: Date): Promise<void> =>
+    store.decisionLog.recordDecision({
+      attestation: signAttestation(sampleAttestationInput({ executionId: id, issuedAt }), signer),
+      signals: {},
+      apiKeyId: null,
+      requestId: null,
+      clientIp: null,
+    });
+  return { url, db, signer, store, decide };
 }
 
 test("decision log: integrated once across racing replicas, proofs pass Go's tlog, and verify-log names a deleted and an edited decision", async (t) => {
@@ -165,16 +171,8 @@ test("decision log: integrated once across racing replicas, proofs pass Go's tlo
 });
 
 test("decision log: a decision whose transaction commits after later ones were logged is still logged", async (t) => {
-  const { db, signer, store } = await logDatabase(t);
+  const { db, signer, decide } = await logDatabase(t);
   const log = new DecisionMerkleLog(db, ORIGIN, signer);
-  const decide = (id: string, issuedAt: Date) =>
-    store.decisionLog.recordDecision({
-      attestation: signAttestation(sampleAttestationInput({ executionId: id, issuedAt }), signer),
-      signals: {},
-      apiKeyId: null,
-      requestId: null,
-      clientIp: null,
-    });
   await decide("early", new Date());
   assert.equal((await log.integrate()).size, 1);
   // A decision issued by a replica whose clock runs ten minutes behind, written by a transaction that began
@@ -200,18 +198,10 @@ test("decision log: a decision whose transaction commits after later ones were l
 });
 
 test("decision log: decisions archived away with `parmana audit archive` verify from the archive; one edited there is named, one in neither place is deleted", async (t) => {
-  const { url, db, signer, store } = await logDatabase(t);
+  const { url, db, signer, decide } = await logDatabase(t);
   const old = new Date(Date.now() - 100 * 86_400_000);
   await maintainPartitions(db, old);
   // Decisions are partitioned by when they were issued: the first 20 were decided 100 days ago, the rest today.
-  const decide = (id: string, issuedAt: Date) =>
-    store.decisionLog.recordDecision({
-      attestation: signAttestation(sampleAttestationInput({ executionId: id, issuedAt }), signer),
-      signals: {},
-      apiKeyId: null,
-      requestId: null,
-      clientIp: null,
-    });
   for (let i = 0; i < 30; i++) await decide(`arc-${String(i)}`, i < 20 ? old : new Date());
   const log = new DecisionMerkleLog(db, ORIGIN, signer);
   assert.equal((await log.integrate()).size, 30);

@@ -101,15 +101,27 @@ test("attest batch: a lone attestation given a batch position, or a batch of one
   assert.notEqual(one.signature, alone.signature, "the batch domain is not the attestation domain");
 });
 
-test("attest batch: the self-check fails when a member was changed after signing, or signed by another key", () => {
+test("attest batch: the self-check fails when a member's path or position is wrong, a leaf differs from what was signed, or another key signed", () => {
   const batch = signAttestationBatch(inputs(5), key);
-  const tampered = {
+  assert.ok(checkAttestationBatch(batch, key.publicKey));
+  const member = (i: number, edit: (a: Attestation) => Attestation) => ({
     ...batch,
-    attestations: batch.attestations.map((a, i) => (i === 3 ? { ...a, executionId: "other" } : a)),
-  };
-  assert.equal(checkAttestationBatch(tampered, key.publicKey), false);
+    attestations: batch.attestations.map((a, j) => (j === i ? edit(a) : a)),
+  });
+  const at = (a: Attestation) => a.batch as NonNullable<Attestation["batch"]>;
+  const broken = [
+    member(3, (a) => ({
+      ...a,
+      batch: { ...at(a), path: at(a).path.map((h, k) => (k === 0 ? flipHex(h, 5) : h)) },
+    })),
+    member(3, (a) => ({ ...a, batch: { ...at(a), leafIndex: 2 } })),
+    member(1, (a) => ({ ...a, signature: signAttestation(sampleAttestationInput(), key).signature })),
+    { ...batch, leaves: batch.leaves.map((l, i) => (i === 4 ? Buffer.alloc(32) : l)) },
+    { ...batch, leaves: batch.leaves.slice(1) },
+    { ...batch, root: "00".repeat(32) },
+  ];
+  for (const b of broken) assert.equal(checkAttestationBatch(b, key.publicKey), false);
   assert.equal(checkAttestationBatch(batch, other.publicKey), false);
-  assert.equal(checkAttestationBatch({ ...batch, root: "00".repeat(32) }, key.publicKey), false);
 });
 
 test("attest batch: the shape check refuses a batch position that is unbounded, malformed or carries more", () => {
